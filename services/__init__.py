@@ -1,0 +1,1 @@
+"""Convene's services: one package per service, plus the shared chassis and the dev supervisor."""

@@ -1,0 +1,88 @@
+"""The command line every service shares: `python -m services.<svc> migrate|serve|replay`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from services.chassis.config import ServiceSettings, load_settings
+from services.chassis.runtime import ServiceDefinition
+
+
+def _timestamp(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ExtraCommand:
+    """A service-specific command beside migrate/serve/replay."""
+
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Any], None]
+
+
+def run_service_cli(
+    definition: ServiceDefinition,
+    argv: list[str] | None = None,
+    extra: Mapping[str, ExtraCommand] | None = None,
+) -> None:
+    program = f"convene-{definition.name}"
+    parser = argparse.ArgumentParser(
+        prog=f"python -m services.{definition.name}", description=definition.description
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply database migrations (run before serve)")
+    serve = commands.add_parser("serve", help="serve the HTTP API, outbox relay and consumers")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    replay_cmd = commands.add_parser("replay", help="send retained outbox events again")
+    replay_cmd.add_argument("--since", type=_timestamp, required=True, help="ISO 8601 time")
+    replay_cmd.add_argument(
+        "--until", type=_timestamp, default=None, help="ISO 8601 time (default now)"
+    )
+    for name, command in (extra or {}).items():
+        command.configure(commands.add_parser(name, help=command.help))
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings: ServiceSettings = load_settings(definition.settings_type, program)
+
+    if args.command == "migrate":
+        from services.chassis.migrations import upgrade_to_head
+
+        try:
+            upgrade_to_head(definition.migrations, settings.sqlalchemy_url)
+        except OSError as exc:
+            sys.exit(f"{program}: cannot reach the database ({exc})")
+        print(f"{program}: database is at the latest revision")
+    elif args.command == "serve":
+        import uvicorn
+
+        from services.chassis.app import create_service_app
+
+        app = create_service_app(definition, settings)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    elif args.command == "replay":
+        from services.chassis.database import create_engine
+        from services.chassis.relay import replay
+
+        async def run() -> int:
+            engine = create_engine(settings.sqlalchemy_url)
+            try:
+                return await replay(engine, args.since, args.until or datetime.now(UTC))
+            finally:
+                await engine.dispose()
+
+        count = asyncio.run(run())
+        print(f"{program}: {count} events marked for sending again")
+    else:
+        (extra or {})[args.command].run(args, settings)

@@ -1,0 +1,107 @@
+"""RFC 9457 problem details for every error a service or the gateway returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raise to answer with a problem body; `code` becomes the `type` URI's last segment."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        code: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.headers = headers or {}
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.code = code or title.lower().replace(" ", "-")
+        self.extensions = extensions
+
+
+def problem_response(
+    status: int, title: str, detail: str | None = None, code: str | None = None, **extensions: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://convene.service.gov.uk/problems/{code or 'about:blank'}"
+        if code
+        else "about:blank",
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Every error becomes problem+json; an unexpected one is logged and says nothing inside."""
+
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        response = problem_response(exc.status, exc.title, exc.detail, exc.code, **exc.extensions)
+        response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        response = problem_response(exc.status_code, _title(exc.status_code), _detail(exc))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": [str(p) for p in err["loc"]], "message": err["msg"], "type": err["type"]}
+            for err in exc.errors()
+        ]
+        return problem_response(
+            422,
+            "Invalid request",
+            "Some fields are missing or not valid.",
+            "invalid-request",
+            errors=errors,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500, "Internal error", "Something went wrong on our side.", "internal"
+        )
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _detail(exc: StarletteHTTPException) -> str | None:
+    return (
+        exc.detail
+        if isinstance(exc.detail, str) and exc.detail != _title(exc.status_code)
+        else None
+    )

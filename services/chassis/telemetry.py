@@ -1,0 +1,64 @@
+"""OpenTelemetry set-up from the standard `OTEL_*` variables: traces, metrics and logs.
+
+With `OTEL_EXPORTER_OTLP_ENDPOINT` (or a per-signal endpoint) set, everything is exported over
+OTLP/HTTP to a collector; without it, spans are still created (so trace ids reach logs and
+Kafka headers) but go nowhere. A provider installed earlier (a test's) is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.logging import LoggingInstrumentor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+log = logging.getLogger(__name__)
+
+
+def _otlp_configured(signal: str) -> bool:
+    # The SDK reads OTEL_* itself; this only decides whether an exporter is wanted at all.
+    return bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")
+    )
+
+
+def setup_telemetry(service_name: str) -> None:
+    """Install tracer, meter and logger providers for this process (once; idempotent)."""
+    if isinstance(trace.get_tracer_provider(), TracerProvider):
+        return
+    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
+
+    tracer_provider = TracerProvider(resource=resource)
+    if _otlp_configured("TRACES"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(tracer_provider)
+
+    readers = []
+    if _otlp_configured("METRICS"):
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+        readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
+
+    if _otlp_configured("LOGS"):
+        from opentelemetry._logs import set_logger_provider
+        from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+        from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+        logger_provider = LoggerProvider(resource=resource)
+        logger_provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
+        set_logger_provider(logger_provider)
+        logging.getLogger().addHandler(LoggingHandler(logger_provider=logger_provider))
+
+    # Puts trace and span ids into every log record, so logs and traces join up.
+    LoggingInstrumentor().instrument(set_logging_format=False)

@@ -1,0 +1,1 @@
+"""Content: Curated articles, events and resources, personalised feeds and digests."""

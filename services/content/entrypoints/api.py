@@ -1,0 +1,7 @@
+"""Content's HTTP routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+ROUTERS: list[APIRouter] = []

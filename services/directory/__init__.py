@@ -1,0 +1,1 @@
+"""Directory: profiles, organisations, search, privacy, contact requests."""

@@ -1,0 +1,1 @@
+"""Feedback: Group feedback campaigns and anonymous, aggregated reports for the Prime Minister."""

@@ -1,0 +1,32 @@
+"""The feedback service, assembled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.chassis.app import create_service_app
+from services.chassis.config import load_settings
+from services.chassis.runtime import ServiceDefinition
+from services.feedback.config import FeedbackSettings
+from services.feedback.entrypoints.api import ROUTERS
+from services.feedback.handlers import EVENT_HANDLERS
+
+SERVICE = ServiceDefinition(
+    name="feedback",
+    title="Convene feedback",
+    description=(
+        "Group feedback campaigns and anonymous, aggregated reports for the Prime Minister."
+    ),
+    settings_type=FeedbackSettings,
+    routers=ROUTERS,
+    migrations=Path(__file__).parent / "migrations",
+    handlers=EVENT_HANDLERS,
+)
+
+
+def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
+    return create_service_app(
+        SERVICE, settings or load_settings(FeedbackSettings, "convene-feedback")
+    )

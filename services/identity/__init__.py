@@ -1,0 +1,1 @@
+"""Identity: invitations, sign-in, tokens, roles. Publishes member lifecycle events."""

@@ -1,0 +1,77 @@
+"""The identity service, assembled: the only place that wires its parts together."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.chassis.app import create_service_app
+from services.chassis.cli import ExtraCommand
+from services.chassis.config import load_settings
+from services.chassis.runtime import ServiceDefinition, ServiceRuntime
+from services.chassis.tokens import KeySource
+from services.identity.config import IdentitySettings
+from services.identity.entrypoints.api import invitations_router, keys_router
+from services.identity.signing import SigningKeys, issue_access_token
+
+
+def _key_source(runtime: ServiceRuntime) -> KeySource:
+    # Identity verifies tokens against its own key table, not over HTTP against itself.
+    return SigningKeys(runtime.sessions)
+
+
+SERVICE = ServiceDefinition(
+    name="identity",
+    title="Convene identity",
+    description="Invitations, sign-in, access tokens and roles.",
+    settings_type=IdentitySettings,
+    routers=[keys_router, invitations_router],
+    migrations=Path(__file__).parent / "migrations",
+    key_source=_key_source,
+)
+
+
+def create_app(settings: IdentitySettings | None = None) -> FastAPI:
+    return create_service_app(
+        SERVICE, settings or load_settings(IdentitySettings, "convene-identity")
+    )
+
+
+def _configure_issue_token(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--subject", required=True, help="member or operator id")
+    parser.add_argument("--role", action="append", default=[], help="repeat for several roles")
+    parser.add_argument("--minutes", type=int, default=15)
+
+
+def _issue_token(args: argparse.Namespace, settings: IdentitySettings) -> None:
+    """Break-glass: an operator with database access mints a token (e.g. the first admin's)."""
+    from services.chassis.database import create_engine, create_session_factory
+
+    async def run() -> str:
+        engine = create_engine(settings.sqlalchemy_url)
+        try:
+            key = await SigningKeys(create_session_factory(engine)).active()
+        finally:
+            await engine.dispose()
+        return issue_access_token(
+            key,
+            subject=args.subject,
+            roles=args.role or ["member"],
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            ttl_seconds=args.minutes * 60,
+        )
+
+    print(asyncio.run(run()))
+
+
+COMMANDS = {
+    "issue-token": ExtraCommand(
+        help="mint an access token directly (operators only; needs database access)",
+        configure=_configure_issue_token,
+        run=_issue_token,
+    )
+}

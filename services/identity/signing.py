@@ -1,0 +1,126 @@
+"""Identity's signing keys and the access tokens it issues (RS256 JWTs).
+
+The newest key signs; every key not yet retired is published in the JWKS, so tokens signed
+just before a rotation stay verifiable until they expire.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.identity.adapters.orm import SigningKey
+
+KEY_CACHE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    kid: str
+    private_key: rsa.RSAPrivateKey
+
+
+class SigningKeys:
+    """Loads keys from the database (creating the first one) and caches them briefly."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self._rows: list[SigningKey] = []
+        self._loaded_at = 0.0
+
+    async def _load(self) -> list[SigningKey]:
+        if self._rows and time.monotonic() - self._loaded_at < KEY_CACHE_SECONDS:
+            return self._rows
+        async with self.sessions() as session:
+            rows = list(
+                (
+                    await session.scalars(
+                        select(SigningKey)
+                        .where(SigningKey.retired_at.is_(None))
+                        .order_by(SigningKey.created_at.desc())
+                    )
+                ).all()
+            )
+            if not rows:
+                rows = [await _create_key(session)]
+                await session.commit()
+        self._rows, self._loaded_at = rows, time.monotonic()
+        return rows
+
+    async def active(self) -> ActiveKey:
+        newest = (await self._load())[0]
+        key = serialization.load_pem_private_key(newest.private_pem.encode(), password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return ActiveKey(newest.kid, key)
+
+    async def public_keys(self) -> dict[str, Any]:
+        return {
+            row.kid: serialization.load_pem_public_key(row.public_pem.encode())
+            for row in await self._load()
+        }
+
+    async def key_for(self, kid: str) -> Any | None:
+        return (await self.public_keys()).get(kid)
+
+    async def jwks(self) -> dict[str, Any]:
+        keys = []
+        for kid, public in (await self.public_keys()).items():
+            jwk = jwt.algorithms.RSAAlgorithm.to_jwk(public, as_dict=True)
+            jwk.update({"kid": kid, "use": "sig", "alg": "RS256"})
+            keys.append(jwk)
+        return {"keys": keys}
+
+
+async def _create_key(session: AsyncSession) -> SigningKey:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    row = SigningKey(
+        kid=uuid.uuid4().hex,
+        private_pem=private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode(),
+        public_pem=private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode(),
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def issue_access_token(
+    key: ActiveKey,
+    *,
+    subject: str,
+    roles: Iterable[str],
+    issuer: str,
+    audience: str,
+    ttl_seconds: int,
+    scopes: Iterable[str] = (),
+) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "roles": sorted(set(roles)),
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl_seconds,
+        "jti": uuid.uuid4().hex,
+    }
+    if scopes:
+        claims["scope"] = " ".join(sorted(set(scopes)))
+    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})

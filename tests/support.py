@@ -1,0 +1,31 @@
+"""Small things many tests need (importable as `support`: tests/ is on sys.path)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def unique_email(prefix: str = "leader") -> str:
+    return f"{unique(prefix)}@example.gov.uk"
+
+
+async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 15.0) -> T:
+    """Await `check()` until it returns something truthy; fail with its last result otherwise."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    result: T | None = None
+    while loop.time() < deadline:
+        result = await check()
+        if result:
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout} s (last result: {result!r})")

@@ -1,0 +1,81 @@
+"""The foundation's proof: an invitation made through the gateway becomes a draft profile in
+the directory, carried by a real event over the real broker, in one trace."""
+
+from __future__ import annotations
+
+import httpx
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+from support import eventually, unique_email
+
+
+async def test_invited_member_gets_a_draft_profile_in_the_directory(stack) -> None:
+    admin = {"Authorization": f"Bearer {await stack.admin_token()}"}
+    email = unique_email("amara")
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:
+        created = await client.post(
+            "/api/identity/invitations",
+            json={"full_name": "Amara Okafor", "email": email, "organisation": "Cabinet Office"},
+            headers=admin,
+        )
+        assert created.status_code == 201, created.text
+        invitation = created.json()
+        assert invitation["email"] == email
+        assert invitation["status"] == "pending"
+
+        async def profile() -> httpx.Response | None:
+            response = await client.get(
+                f"/api/directory/profiles/{invitation['member_id']}", headers=admin
+            )
+            return response if response.status_code == 200 else None
+
+        found = await eventually(profile)
+        assert found.json() == {
+            "member_id": invitation["member_id"],
+            "full_name": "Amara Okafor",
+            "organisation": "Cabinet Office",
+            "status": "draft",
+            "created_at": found.json()["created_at"],
+        }
+
+
+async def test_gateway_request_and_the_event_it_causes_share_one_trace(
+    stack, spans: InMemorySpanExporter
+) -> None:
+    admin = {"Authorization": f"Bearer {await stack.admin_token()}"}
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:
+        created = await client.post(
+            "/api/identity/invitations",
+            json={
+                "full_name": "David Llewellyn",
+                "email": unique_email("david"),
+                "organisation": "Welsh Government",
+            },
+            headers=admin,
+        )
+    assert created.status_code == 201
+    member_id = created.json()["member_id"]
+
+    async def consumer_span():  # type: ignore[no-untyped-def]
+        return [
+            span
+            for span in spans.get_finished_spans()
+            if span.kind == SpanKind.CONSUMER
+            and span.attributes.get("messaging.consumer.group.name") == "directory"
+            and span.attributes.get("messaging.kafka.message.key") == member_id
+        ]
+
+    handled = await eventually(consumer_span)
+    trace_id = handled[0].context.trace_id
+    same_trace = [s for s in spans.get_finished_spans() if s.context.trace_id == trace_id]
+    kinds = {(s.kind, s.name) for s in same_trace}
+    gateway_request = [
+        s for s in same_trace if s.kind == SpanKind.SERVER and "invitations" in s.name
+    ]
+    assert gateway_request, f"no server span for the invitation request in the trace: {kinds}"
+    assert any(
+        s.kind == SpanKind.PRODUCER and s.name == "identity.member.v1 publish" for s in same_trace
+    )
+    assert any(s.kind == SpanKind.CLIENT for s in same_trace), (
+        "the gateway's call to identity is traced"
+    )
