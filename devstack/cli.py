@@ -15,15 +15,29 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from devstack.broker import EmbeddedBroker, EmbeddedBrokerError
 from devstack.postgres import EmbeddedPostgres, EmbeddedPostgresError, port_is_free
+from services.chassis.runtime import ServiceDefinition
 
-SERVICES = {"identity": 8001, "directory": 8002, "feedback": 8003, "content": 8004}
+SERVICES = ("identity", "directory", "feedback", "content")
+
+
+def service_definitions() -> list[ServiceDefinition]:
+    from services.content.bootstrap import SERVICE as CONTENT
+    from services.directory.bootstrap import SERVICE as DIRECTORY
+    from services.feedback.bootstrap import SERVICE as FEEDBACK
+    from services.identity.bootstrap import SERVICE as IDENTITY
+
+    return [IDENTITY, DIRECTORY, FEEDBACK, CONTENT]
+
+
 DEMO_ADMIN = "00000000-0000-4000-8000-00000000a001"
 
 
@@ -34,9 +48,18 @@ class Stack:
     data_dir: Path
     postgres_port: int
     kafka_port: int
-    gateway_port: int
+    #: The gateway listens here; the services on the next four ports.
+    port_base: int
     database_url: str | None
     kafka_bootstrap: str | None
+
+    @property
+    def gateway_port(self) -> int:
+        return self.port_base
+
+    @property
+    def service_ports(self) -> dict[str, int]:
+        return {name: self.port_base + 1 + index for index, name in enumerate(SERVICES)}
 
     @classmethod
     def from_environment(cls) -> Stack:
@@ -45,7 +68,7 @@ class Stack:
             data_dir=Path(env.get("CONVENE_DATA_DIR", ".data")).resolve(),
             postgres_port=int(env.get("CONVENE_POSTGRES_PORT", "54329")),
             kafka_port=int(env.get("CONVENE_KAFKA_PORT", "19092")),
-            gateway_port=int(env.get("CONVENE_GATEWAY_PORT", "8000")),
+            port_base=int(env.get("CONVENE_PORT_BASE", "8000")),
             database_url=env.get("DATABASE_URL"),
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS"),
         )
@@ -87,12 +110,13 @@ class Supervisor:
 
     def service_env(self, server_url: str, bootstrap: str) -> dict[str, str]:
         env = dict(os.environ)
-        for service, port in SERVICES.items():
+        for service, port in self.stack.service_ports.items():
             env[f"{service.upper()}_DATABASE_URL"] = database_url_for(server_url, service)
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{port}"
         env.pop("DATABASE_URL", None)
         env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-        env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{SERVICES['identity']}/.well-known/jwks.json"
+        identity = self.stack.service_ports["identity"]
+        env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{identity}/.well-known/jwks.json"
         return env
 
     def start_infrastructure(self) -> tuple[str, str, bool]:
@@ -119,16 +143,31 @@ class Supervisor:
         )
         return server_url, self.broker.bootstrap_servers, True
 
-    def run_step(self, service: str, args: list[str], env: dict[str, str]) -> None:
-        result = subprocess.run(
-            [sys.executable, "-m", f"services.{service}", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise SystemExit(f"convene: {service} {args[0]} failed:\n{result.stderr[-2000:]}")
+    def prepare_databases(self, env: dict[str, str], *, replay_all: bool) -> None:
+        """Migrate each service's database; after a broker restart, queue retained events."""
+        from services.chassis.database import create_engine
+        from services.chassis.migrations import upgrade_to_head
+        from services.chassis.relay import replay
+
+        for definition in service_definitions():
+            url = env[f"{definition.name.upper()}_DATABASE_URL"].replace(
+                "postgresql://", "postgresql+asyncpg://", 1
+            )
+            upgrade_to_head(definition.migrations, url)
+            if replay_all:
+
+                async def replay_retained(url: str = url) -> int:
+                    engine = create_engine(url)
+                    try:
+                        return await replay(
+                            engine, datetime(1970, 1, 1, tzinfo=UTC), datetime.now(UTC)
+                        )
+                    finally:
+                        await engine.dispose()
+
+                count = asyncio.run(replay_retained())
+                if count:
+                    say(f"{definition.name}: {count} retained events queued for replay")
 
     def start_process(self, name: str, port: int, env: dict[str, str]) -> None:
         if not port_is_free(port):
@@ -170,26 +209,26 @@ class Supervisor:
             f"convene: {name} was not ready after {timeout:.0f} s; see {self.log(name)}"
         )
 
-    def up(self, *, demo: bool) -> None:
+    def up(self, *, demo: bool, smoke: bool = False) -> None:
         try:
             server_url, bootstrap, fresh_broker = self.start_infrastructure()
         except (EmbeddedPostgresError, EmbeddedBrokerError) as exc:
             raise SystemExit(f"convene: {exc}") from None
         env = self.service_env(server_url, bootstrap)
-        for service in SERVICES:
-            self.run_step(service, ["migrate"], env)
-            if fresh_broker:
-                self.run_step(service, ["replay", "--since", "1970-01-01T00:00:00+00:00"], env)
-        say("databases migrated" + (", retained events queued for replay" if fresh_broker else ""))
-        for service, port in SERVICES.items():
+        self.prepare_databases(env, replay_all=fresh_broker)
+        say("databases migrated")
+        for service, port in self.stack.service_ports.items():
             self.start_process(service, port, env)
         self.start_process("gateway", self.stack.gateway_port, env)
-        for service, port in SERVICES.items():
+        for service, port in self.stack.service_ports.items():
             self.wait_ready(service, port)
         self.wait_ready("gateway", self.stack.gateway_port)
         token = self.admin_token(env)
         if demo:
             self.load_demo_data(token)
+        if smoke:
+            self.smoke_check(token)
+            return
         gateway = f"http://127.0.0.1:{self.stack.gateway_port}"
         say(f"Convene is running at {gateway}")
         say(f"  API (via the gateway): {gateway}/api/<service>/...   logs: {self.log_dir}")
@@ -197,27 +236,50 @@ class Supervisor:
         say("press Ctrl-C to stop everything")
 
     def admin_token(self, env: dict[str, str]) -> str:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "services.identity",
-                "issue-token",
-                "--subject",
-                DEMO_ADMIN,
-                "--role",
-                "programme_admin",
-                "--role",
-                "member",
-                "--minutes",
-                "720",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return result.stdout.strip()
+        """A programme admin token for the demo admin, minted as `identity issue-token` does."""
+        from services.chassis.database import create_engine, create_session_factory
+        from services.identity.signing import SigningKeys, issue_access_token
+
+        async def mint() -> str:
+            url = env["IDENTITY_DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://", 1)
+            engine = create_engine(url)
+            try:
+                key = await SigningKeys(create_session_factory(engine)).active()
+            finally:
+                await engine.dispose()
+            return issue_access_token(
+                key,
+                subject=DEMO_ADMIN,
+                roles=["programme_admin", "member"],
+                issuer=env.get("AUTH_ISSUER", "convene-identity"),
+                audience=env.get("AUTH_AUDIENCE", "convene"),
+                ttl_seconds=12 * 3600,
+            )
+
+        return asyncio.run(mint())
+
+    def smoke_check(self, token: str) -> None:
+        """Invite a throwaway member and wait for the directory to show the draft profile."""
+        headers = {"Authorization": f"Bearer {token}"}
+        email = f"smoke-{uuid.uuid4().hex[:8]}@example.gov.uk"
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{self.stack.gateway_port}", timeout=10
+        ) as client:
+            created = client.post(
+                "/api/identity/invitations",
+                json={"full_name": "Smoke Check", "email": email, "organisation": "Convene"},
+                headers=headers,
+            )
+            if created.status_code != 201:
+                raise SystemExit(f"convene: smoke check: invitation refused: {created.text}")
+            path = f"/api/directory/profiles/{created.json()['member_id']}"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if client.get(path, headers=headers).status_code == 200:
+                    say("smoke check passed: an invitation reached the directory through Kafka")
+                    return
+                time.sleep(0.2)
+        raise SystemExit("convene: smoke check failed: no draft profile within 30 s")
 
     def load_demo_data(self, token: str) -> None:
         members = json.loads((Path(__file__).parent / "demo_members.json").read_text())
@@ -269,13 +331,15 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start the whole platform and wait (Ctrl-C stops it)")
     up.add_argument("--no-demo", action="store_true", help="do not load demo data")
-    up.add_argument("--smoke", action="store_true", help="start everything, then stop (a check)")
+    up.add_argument(
+        "--smoke", action="store_true", help="start everything, check one event end to end, stop"
+    )
     args = parser.parse_args(argv)
 
     supervisor = Supervisor(Stack.from_environment())
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        supervisor.up(demo=not args.no_demo)
+        supervisor.up(demo=not args.no_demo, smoke=args.smoke)
         if not args.smoke:
             supervisor.watch()
     except KeyboardInterrupt:

@@ -53,6 +53,22 @@ async def _verify_if_present(request: Request) -> None:
         ) from exc
 
 
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it is known to exceed `limit` (never read whole first)."""
+    too_large = Problem(
+        413, "Request too large", f"Bodies are limited to {limit} bytes.", "too-large"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
 @router.api_route(
     "/api/{service}/{path:path}",
     methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
@@ -64,9 +80,7 @@ async def forward(service: str, path: str, request: Request) -> Response:
     if base is None:
         raise Problem(404, "Not found", f"There is no API called {service!r}.", "unknown-api")
     await _verify_if_present(request)
-    body = await request.body()
-    if len(body) > request.app.state.settings.max_body_bytes:
-        raise Problem(413, "Request too large", "The request body is too large.", "too-large")
+    body = await _read_body(request, request.app.state.settings.max_body_bytes)
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
     headers["x-request-id"] = request.state.request_id
     headers["x-forwarded-for"] = request.client.host if request.client else ""
