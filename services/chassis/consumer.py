@@ -68,6 +68,8 @@ class EventConsumer:
         self.source = source
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
+        #: Messages behind the partition's end after the last batch (for the lag gauge).
+        self.lag: dict[TopicPartition, int] = {}
 
     @staticmethod
     def topics_for(handlers: Mapping[str, Handler]) -> list[str]:
@@ -91,7 +93,11 @@ class EventConsumer:
             for partition, records in batches.items():
                 for record in records:
                     await self.handle(record)
-                await self._commit(partition, records[-1].offset + 1)
+                next_offset = records[-1].offset + 1
+                await self._commit(partition, next_offset)
+                highwater = self.consumer.highwater(partition)
+                if highwater is not None:
+                    self.lag[partition] = max(highwater - next_offset, 0)
 
     async def _commit(self, partition: TopicPartition, offset: int) -> None:
         try:

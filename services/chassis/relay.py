@@ -101,9 +101,9 @@ class OutboxRelay:
             try:
                 await self._ensure_listening()
                 await self.drain()
+                self.last_stats = await self.stats()
                 if loop.time() - last_purge > 60:
                     await self.purge_expired()
-                    self.last_stats = await self.stats()
                     last_purge = loop.time()
             except asyncio.CancelledError:
                 raise

@@ -25,6 +25,7 @@ from services.chassis.database import (
 )
 from services.chassis.health import Check
 from services.chassis.kafka import create_consumer, create_producer, ensure_topics, start_client
+from services.chassis.metrics import observe_service
 from services.chassis.relay import OutboxRelay
 from services.chassis.tokens import KeySource, RemoteJwks, TokenVerifier
 
@@ -113,6 +114,7 @@ class ServiceRuntime:
             self._tasks.append(
                 asyncio.create_task(self.consumer.run(), name=f"{self.definition.name}-consumer")
             )
+        observe_service(name, self.relay, self.consumer)
 
     async def stop(self) -> None:
         for task in self._tasks:
