@@ -11,7 +11,7 @@ from services.chassis.config import load_settings
 from services.chassis.runtime import ServiceDefinition
 from services.content.config import ContentSettings
 from services.content.entrypoints.api import ROUTERS
-from services.content.handlers import EVENT_HANDLERS
+from services.content.entrypoints.consumers import EVENT_HANDLERS
 
 SERVICE = ServiceDefinition(
     name="content",

@@ -11,7 +11,7 @@ from services.chassis.config import load_settings
 from services.chassis.runtime import ServiceDefinition
 from services.directory.config import DirectorySettings
 from services.directory.entrypoints.api import profiles_router
-from services.directory.handlers import EVENT_HANDLERS
+from services.directory.entrypoints.consumers import EVENT_HANDLERS
 
 SERVICE = ServiceDefinition(
     name="directory",

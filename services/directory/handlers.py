@@ -1,26 +1,22 @@
-"""Directory's handlers. They change state and publish events; the caller commits."""
+"""Directory's command handlers. They change state and publish events; the caller commits."""
 
 from __future__ import annotations
 
-from contracts import Envelope
-from contracts.events.identity import MemberInvitedV1
 from services.chassis.database import UnitOfWork
 from services.directory.adapters.orm import Profile
+from services.directory.domain.commands import CreateDraftProfile
 from services.directory.domain.model import ProfileStatus
 
 
-async def create_draft_profile(uow: UnitOfWork, event: MemberInvitedV1, _: Envelope) -> None:
-    """An invited member gets a draft profile holding what the invitation knew about them."""
-    if await uow.session.get(Profile, event.member_id) is not None:
+async def create_draft_profile(command: CreateDraftProfile, uow: UnitOfWork) -> None:
+    """A draft holding what the invitation knew; a second request for the same member is a no-op."""
+    if await uow.session.get(Profile, command.member_id) is not None:
         return
     uow.session.add(
         Profile(
-            member_id=event.member_id,
-            full_name=event.full_name,
-            organisation=event.organisation,
+            member_id=command.member_id,
+            full_name=command.full_name,
+            organisation=command.organisation,
             status=ProfileStatus.DRAFT,
         )
     )
-
-
-EVENT_HANDLERS = {MemberInvitedV1.event_type: create_draft_profile}

@@ -11,7 +11,7 @@ from services.chassis.config import load_settings
 from services.chassis.runtime import ServiceDefinition
 from services.feedback.config import FeedbackSettings
 from services.feedback.entrypoints.api import ROUTERS
-from services.feedback.handlers import EVENT_HANDLERS
+from services.feedback.entrypoints.consumers import EVENT_HANDLERS
 
 SERVICE = ServiceDefinition(
     name="feedback",

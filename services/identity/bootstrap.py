@@ -15,6 +15,7 @@ from services.chassis.runtime import ServiceDefinition, ServiceRuntime
 from services.chassis.tokens import KeySource
 from services.identity.config import IdentitySettings
 from services.identity.entrypoints.api import invitations_router, keys_router
+from services.identity.entrypoints.consumers import EVENT_HANDLERS
 from services.identity.signing import SigningKeys, issue_access_token
 
 
@@ -30,6 +31,7 @@ SERVICE = ServiceDefinition(
     settings_type=IdentitySettings,
     routers=[keys_router, invitations_router],
     migrations=Path(__file__).parent / "migrations",
+    handlers=EVENT_HANDLERS,
     key_source=_key_source,
 )
 

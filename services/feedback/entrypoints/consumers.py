@@ -1,0 +1,7 @@
+"""Events feedback consumes, each mapped to a command. The chassis runs the inbox."""
+
+from __future__ import annotations
+
+from services.chassis.consumer import Handler
+
+EVENT_HANDLERS: dict[str, Handler] = {}
