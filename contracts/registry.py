@@ -6,10 +6,22 @@ import inspect
 from dataclasses import dataclass
 
 from contracts.base import IntegrationEvent
-from contracts.events.identity import MemberInvitedV1
+from contracts.events.identity import (
+    MemberActivatedV1,
+    MemberDeactivatedV1,
+    MemberErasedV1,
+    MemberInvitedV1,
+    MemberRoleChangedV1,
+)
 
 #: Every event model Convene publishes. Adding one here is how a new event type is born.
-EVENT_MODELS: tuple[type[IntegrationEvent], ...] = (MemberInvitedV1,)
+EVENT_MODELS: tuple[type[IntegrationEvent], ...] = (
+    MemberInvitedV1,
+    MemberActivatedV1,
+    MemberRoleChangedV1,
+    MemberDeactivatedV1,
+    MemberErasedV1,
+)
 
 DLQ_SUFFIX = ".dlq"
 

@@ -104,6 +104,7 @@ class Supervisor:
         self.broker: EmbeddedBroker | None = None
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.log_dir = stack.data_dir / "logs"
+        self.mailbox_dir = stack.data_dir / "mailbox"
 
     def log(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
@@ -115,6 +116,12 @@ class Supervisor:
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{port}"
         env.pop("DATABASE_URL", None)
         env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+        gateway = f"http://127.0.0.1:{self.stack.gateway_port}"
+        # Plain http on loopback: cookies cannot be `Secure` here (they are in any deployment).
+        env.setdefault("IDENTITY_SECURE_COOKIES", "false")
+        env.setdefault("GATEWAY_SECURE_COOKIES", "false")
+        env.setdefault("IDENTITY_PUBLIC_BASE_URL", gateway)
+        env.setdefault("IDENTITY_MAILBOX_DIR", str(self.mailbox_dir))
         identity = self.stack.service_ports["identity"]
         env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{identity}/.well-known/jwks.json"
         return env
@@ -232,6 +239,7 @@ class Supervisor:
         gateway = f"http://127.0.0.1:{self.stack.gateway_port}"
         say(f"Convene is running at {gateway}")
         say(f"  API (via the gateway): {gateway}/api/<service>/...   logs: {self.log_dir}")
+        say(f"  emails (development mailbox): {self.mailbox_dir / 'index.html'}")
         say(f"  a programme admin token for trying the API (valid 12 h):\n{token}")
         say("press Ctrl-C to stop everything")
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -27,6 +28,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from devstack.broker import EmbeddedBroker
 from devstack.postgres import EmbeddedPostgres, free_port
 from services.chassis.app import create_service_app
+from services.chassis.mail import LocalMailbox
 from services.chassis.migrations import upgrade_to_head
 from services.chassis.runtime import ServiceRuntime
 from services.identity.signing import SigningKeys, issue_access_token
@@ -108,6 +110,8 @@ class RunningStack:
     service_urls: dict[str, str]
     apps: dict[str, FastAPI]
     infrastructure: Infrastructure
+    #: Where identity's emails land (the development mailbox).
+    mailbox: LocalMailbox
 
     def runtime(self, service: str) -> ServiceRuntime:
         runtime: ServiceRuntime = self.apps[service].state.runtime
@@ -143,7 +147,9 @@ async def _serve(app: FastAPI, port: int) -> tuple[uvicorn.Server, asyncio.Task[
 
 @pytest.fixture(scope="session")
 async def stack(
-    infrastructure: Infrastructure, spans: InMemorySpanExporter
+    infrastructure: Infrastructure,
+    spans: InMemorySpanExporter,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[RunningStack]:
     """The whole platform, migrated and running against the session's real infrastructure."""
     from services.content.bootstrap import SERVICE as CONTENT
@@ -158,6 +164,14 @@ async def stack(
     }
     jwks = f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json"
     apps: dict[str, FastAPI] = {}
+    mailbox = LocalMailbox(tmp_path_factory.mktemp("mailbox"))
+    extra_settings: dict[str, dict[str, Any]] = {
+        "identity": {
+            "mailbox_dir": mailbox.folder,
+            "secure_cookies": False,
+            "public_base_url": f"http://127.0.0.1:{ports['gateway']}",
+        }
+    }
     for definition in (IDENTITY, DIRECTORY, FEEDBACK, CONTENT):
         url = await infrastructure.create_database(f"convene_{definition.name}")
         await asyncio.to_thread(upgrade_to_head, definition.migrations, url)
@@ -166,6 +180,7 @@ async def stack(
             kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
             auth_jwks_url=jwks,
             outbox_sweep_seconds=1,
+            **extra_settings.get(definition.name, {}),
         )
         apps[definition.name] = create_service_app(definition, settings)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -176,10 +191,11 @@ async def stack(
             directory_url=urls["directory"],
             feedback_url=urls["feedback"],
             content_url=urls["content"],
+            secure_cookies=False,
         )
     )
     servers = [await _serve(apps[name], ports[name]) for name in ports]
-    running = RunningStack(urls["gateway"], urls, apps, infrastructure)
+    running = RunningStack(urls["gateway"], urls, apps, infrastructure, mailbox)
     for name in ("directory",):
         consumer = running.runtime(name).consumer
         assert consumer is not None

@@ -29,3 +29,18 @@ async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 15.0
             return result
         await asyncio.sleep(0.05)
     raise AssertionError(f"condition not met within {timeout} s (last result: {result!r})")
+
+
+async def link_in_mailbox(mailbox, to: str, *, template: str, timeout: float = 15.0) -> str:  # type: ignore[no-untyped-def]
+    """The token of the newest `template` email to `to`, as the person would click it."""
+    import re
+
+    async def find() -> str | None:
+        for message in mailbox.messages():
+            if message.to == to and message.template == template:
+                match = re.search(r"token=([A-Za-z0-9_\-]+)", message.body)
+                if match:
+                    return match.group(1)
+        return None
+
+    return await eventually(find, timeout=timeout)

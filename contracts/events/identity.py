@@ -30,3 +30,52 @@ class MemberInvitedV1(IntegrationEvent):
     organisation: str = Field(min_length=1, max_length=200)
     invited_at: datetime
     expires_at: datetime
+
+
+class _MemberEvent(IntegrationEvent):
+    topic: ClassVar[str] = MEMBER_TOPIC
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: UUID
+
+
+class MemberActivatedV1(_MemberEvent):
+    """An invited member signed in for the first time; their membership is now active."""
+
+    event_type: ClassVar[str] = "identity.member.activated.v1"
+
+    full_name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    organisation: str = Field(min_length=1, max_length=200)
+    roles: list[str]
+    activated_at: datetime
+
+
+class MemberRoleChangedV1(_MemberEvent):
+    """A programme admin changed a member's roles; `roles` is the complete new set."""
+
+    event_type: ClassVar[str] = "identity.member.role_changed.v1"
+
+    roles: list[str]
+    changed_by: str
+    changed_at: datetime
+
+
+class MemberDeactivatedV1(_MemberEvent):
+    """A member can no longer sign in; their data stays (unlike erasure)."""
+
+    event_type: ClassVar[str] = "identity.member.deactivated.v1"
+
+    deactivated_by: str
+    deactivated_at: datetime
+
+
+class MemberErasedV1(_MemberEvent):
+    """A member's personal data was erased (UK GDPR right to erasure).
+
+    Every service must delete or anonymise what it holds about `member_id` on receipt.
+    """
+
+    event_type: ClassVar[str] = "identity.member.erased.v1"
+
+    erased_at: datetime

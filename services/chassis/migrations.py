@@ -7,10 +7,11 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.chassis.mail.outbox import mail_metadata
 from services.chassis.outbox import messaging_metadata
 
 
@@ -36,10 +37,12 @@ def run_env(target_metadata: MetaData) -> None:
         # so autogenerate must see them as known, not as tables to drop.
         context.configure(
             connection=connection,
-            target_metadata=[target_metadata, messaging_metadata],
+            target_metadata=[target_metadata, messaging_metadata, mail_metadata],
             compare_type=True,
         )
         with context.begin_transaction():
+            # Several replicas may start at once; one migrates, the others wait and find no work.
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('convene-migrations'))"))
             context.run_migrations()
 
     async def run() -> None:

@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, Request
@@ -32,6 +32,14 @@ from services.chassis.tokens import KeySource, RemoteJwks, TokenVerifier
 log = logging.getLogger(__name__)
 
 
+class Worker(Protocol):
+    """A background loop: `run()` until cancelled (never raising for outages), then `close()`."""
+
+    async def run(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     """Everything that makes one service what it is; the chassis does the rest."""
@@ -47,6 +55,8 @@ class ServiceDefinition:
     version: str = "0.1.0"
     #: Where this service's token verifier gets keys; default: identity's JWKS over HTTP.
     key_source: Callable[[ServiceRuntime], KeySource] | None = None
+    #: Background loops started with the service (e.g. the mail relay), built from its runtime.
+    workers: Sequence[Callable[[ServiceRuntime], Worker]] = ()
 
     @property
     def source(self) -> str:
@@ -74,6 +84,7 @@ class ServiceRuntime:
             keys, issuer=settings.auth_issuer, audience=settings.auth_audience
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._workers: list[Worker] = []
 
     async def start(self) -> None:
         """Create topics, then start the producer, outbox relay and consumer (aiokafka clients
@@ -115,6 +126,10 @@ class ServiceRuntime:
                 asyncio.create_task(self.consumer.run(), name=f"{self.definition.name}-consumer")
             )
         observe_service(name, self.relay, self.consumer)
+        for index, build in enumerate(self.definition.workers):
+            worker = build(self)
+            self._workers.append(worker)
+            self._tasks.append(asyncio.create_task(worker.run(), name=f"{name}-worker-{index}"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -123,6 +138,8 @@ class ServiceRuntime:
         self._tasks.clear()
         if self.consumer is not None:
             await self.consumer.consumer.stop()
+        for worker in self._workers:
+            await worker.close()
         if self.relay is not None:
             await self.relay.close()
         if self.producer is not None:

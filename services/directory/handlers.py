@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
+
 from services.chassis.database import UnitOfWork
 from services.directory.adapters.orm import Profile
-from services.directory.domain.commands import CreateDraftProfile
+from services.directory.domain.commands import CreateDraftProfile, RemoveProfile
 from services.directory.domain.model import ProfileStatus
 
 
@@ -20,3 +22,7 @@ async def create_draft_profile(command: CreateDraftProfile, uow: UnitOfWork) -> 
             status=ProfileStatus.DRAFT,
         )
     )
+
+
+async def remove_profile(command: RemoveProfile, uow: UnitOfWork) -> None:
+    await uow.session.execute(delete(Profile).where(Profile.member_id == command.member_id))

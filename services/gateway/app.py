@@ -17,6 +17,7 @@ from services.chassis.telemetry import setup_telemetry
 from services.chassis.tokens import RemoteJwks, TokenVerifier
 from services.gateway.config import GatewaySettings
 from services.gateway.proxy import router as proxy_router
+from services.gateway.web import router as web_router
 
 SECURITY_HEADERS = {
     "strict-transport-security": "max-age=31536000; includeSubDomains",
@@ -82,5 +83,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     app.include_router(health_router(upstream_checks, timeout=3.0))
     app.include_router(proxy_router)
+    app.include_router(web_router)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     return app

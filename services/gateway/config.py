@@ -13,6 +13,8 @@ class GatewaySettings(AuthSettings):
     content_url: HttpUrl = HttpUrl("http://127.0.0.1:8004")
     upstream_timeout_seconds: float = Field(default=10, gt=0)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    #: Session and CSRF cookies with `Secure` (off only for plain-http local development).
+    secure_cookies: bool = True
 
     def upstreams(self) -> dict[str, str]:
         return {

@@ -11,11 +11,18 @@ from fastapi import FastAPI
 from services.chassis.app import create_service_app
 from services.chassis.cli import ExtraCommand
 from services.chassis.config import load_settings
-from services.chassis.runtime import ServiceDefinition, ServiceRuntime
+from services.chassis.mail import create_mail_relay
+from services.chassis.runtime import ServiceDefinition, ServiceRuntime, Worker
 from services.chassis.tokens import KeySource
 from services.identity.config import IdentitySettings
-from services.identity.entrypoints.api import invitations_router, keys_router
+from services.identity.entrypoints.api import (
+    invitations_router,
+    keys_router,
+    members_router,
+    sign_in_router,
+)
 from services.identity.entrypoints.consumers import EVENT_HANDLERS
+from services.identity.notifications import TEMPLATES
 from services.identity.signing import SigningKeys, issue_access_token
 
 
@@ -24,15 +31,28 @@ def _key_source(runtime: ServiceRuntime) -> KeySource:
     return SigningKeys(runtime.sessions)
 
 
+def _mail_relay(runtime: ServiceRuntime) -> Worker:
+    settings = runtime.settings
+    assert isinstance(settings, IdentitySettings)
+    return create_mail_relay(
+        runtime.engine,
+        settings,
+        TEMPLATES.values(),
+        service="identity",
+        sweep_seconds=settings.outbox_sweep_seconds,
+    )
+
+
 SERVICE = ServiceDefinition(
     name="identity",
     title="Convene identity",
     description="Invitations, sign-in, access tokens and roles.",
     settings_type=IdentitySettings,
-    routers=[keys_router, invitations_router],
+    routers=[keys_router, invitations_router, sign_in_router, members_router],
     migrations=Path(__file__).parent / "migrations",
     handlers=EVENT_HANDLERS,
     key_source=_key_source,
+    workers=[_mail_relay],
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -14,6 +15,8 @@ class InvitationCreate(BaseModel):
     full_name: str = Field(min_length=1, max_length=200, examples=["Dame Jane Smith"])
     email: EmailStr = Field(examples=["jane.smith@cabinetoffice.gov.uk"])
     organisation: str = Field(min_length=1, max_length=200, examples=["Cabinet Office"])
+    #: Needed to invite an address outside the public-sector allow-list; audited.
+    override_reason: str | None = Field(default=None, min_length=10, max_length=500)
 
 
 class InvitationRead(BaseModel):
@@ -21,8 +24,96 @@ class InvitationRead(BaseModel):
 
     id: UUID
     member_id: UUID
-    email: str
+    email: str | None
     status: str
     invited_by: str
     created_at: datetime
     expires_at: datetime
+
+
+class BulkInvitationRow(BaseModel):
+    row: int = Field(description="Line number in the CSV file (the header is line 1)")
+    email: str | None = None
+    status: Literal["invited", "error"]
+    invitation_id: UUID | None = None
+    errors: list[str] = Field(default_factory=list)
+
+
+class BulkInvitationResult(BaseModel):
+    invited: int
+    failed: int
+    rows: list[BulkInvitationRow]
+
+
+class SignInRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: EmailStr
+
+
+class SignInRequestAccepted(BaseModel):
+    message: str = (
+        "If that address belongs to a Convene member, we have sent a sign-in link to it. "
+        "The link works once, for a short time."
+    )
+
+
+class LinkRedeem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=20, max_length=200)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: Optional when the refresh cookie is sent instead.
+    refresh_token: str | None = Field(default=None, min_length=20, max_length=200)
+
+
+class TokenResponse(BaseModel):
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+    access_token: str
+    expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_token: str
+    member_id: UUID
+
+
+class MemberRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    email: str | None
+    full_name: str | None
+    organisation: str | None
+    status: str
+    roles: list[str]
+    created_at: datetime
+    activated_at: datetime | None
+
+
+class RolesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[Literal["member", "curator", "programme_admin"]] = Field(max_length=3)
+
+
+class AuditEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    member_id: UUID | None
+    details: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryRead]
+    #: Pass as `before` to get older entries; absent on the last page.
+    next_before: int | None = None
+
+
+class KeyRotated(BaseModel):
+    kid: str

@@ -10,13 +10,13 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.identity.adapters.orm import SigningKey
@@ -31,10 +31,17 @@ class ActiveKey:
 
 
 class SigningKeys:
-    """Loads keys from the database (creating the first one) and caches them briefly."""
+    """Loads keys from the database (creating the first one) and caches them briefly.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    The newest unretired key signs. A retired key stays published for `grace` (the longest
+    access-token lifetime), so tokens it signed stay verifiable until they expire.
+    """
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], grace: timedelta = timedelta(hours=1)
+    ) -> None:
         self.sessions = sessions
+        self.grace = grace
         self._rows: list[SigningKey] = []
         self._loaded_at = 0.0
 
@@ -46,16 +53,32 @@ class SigningKeys:
                 (
                     await session.scalars(
                         select(SigningKey)
-                        .where(SigningKey.retired_at.is_(None))
-                        .order_by(SigningKey.created_at.desc())
+                        .where(
+                            (SigningKey.retired_at.is_(None))
+                            | (SigningKey.retired_at > datetime.now(UTC) - self.grace)
+                        )
+                        .order_by(SigningKey.retired_at.is_not(None), SigningKey.created_at.desc())
                     )
                 ).all()
             )
-            if not rows:
-                rows = [await _create_key(session)]
+            if not rows or rows[0].retired_at is not None:
+                rows.insert(0, await _create_key(session))
                 await session.commit()
         self._rows, self._loaded_at = rows, time.monotonic()
         return rows
+
+    async def rotate(self) -> str:
+        """Retire the signing key and create a new one; returns the new key id."""
+        async with self.sessions() as session:
+            await session.execute(
+                update(SigningKey)
+                .where(SigningKey.retired_at.is_(None))
+                .values(retired_at=datetime.now(UTC))
+            )
+            row = await _create_key(session)
+            await session.commit()
+        self._rows, self._loaded_at = [], 0.0
+        return row.kid
 
     async def active(self) -> ActiveKey:
         newest = (await self._load())[0]
@@ -124,3 +147,39 @@ def issue_access_token(
     if scopes:
         claims["scope"] = " ".join(sorted(set(scopes)))
     return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+
+class TokenIssuer:
+    """Issues access tokens with identity's current key and configured lifetimes."""
+
+    def __init__(
+        self,
+        keys: SigningKeys,
+        *,
+        issuer: str,
+        audience: str,
+        access_lifetime: timedelta,
+        refresh_lifetime: timedelta,
+    ) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.access_lifetime = access_lifetime
+        self.refresh_lifetime = refresh_lifetime
+
+    @property
+    def access_lifetime_seconds(self) -> int:
+        return int(self.access_lifetime.total_seconds())
+
+    async def access_token(
+        self, subject: str, roles: Iterable[str], scopes: Iterable[str] = ()
+    ) -> str:
+        return issue_access_token(
+            await self.keys.active(),
+            subject=subject,
+            roles=roles,
+            issuer=self.issuer,
+            audience=self.audience,
+            ttl_seconds=self.access_lifetime_seconds,
+            scopes=scopes,
+        )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.chassis.pagination import Cursor
-from services.identity.adapters.orm import Invitation
+from services.identity.adapters.orm import AuditEntry, Invitation, Member
 
 
 async def list_invitations(
@@ -21,4 +22,29 @@ async def list_invitations(
             tuple_(Invitation.created_at, Invitation.id)
             < tuple_(literal(after.created_at), literal(after.id))
         )
+    return (await session.scalars(query.limit(limit))).all()
+
+
+async def list_members(
+    session: AsyncSession, *, status: str | None, limit: int, after: Cursor | None
+) -> Sequence[Member]:
+    query = select(Member).order_by(Member.created_at.desc(), Member.id.desc())
+    if status is not None:
+        query = query.where(Member.status == status)
+    if after is not None:
+        query = query.where(
+            tuple_(Member.created_at, Member.id)
+            < tuple_(literal(after.created_at), literal(after.id))
+        )
+    return (await session.scalars(query.limit(limit))).all()
+
+
+async def audit_entries(
+    session: AsyncSession, *, member_id: UUID | None, limit: int, before: int | None
+) -> Sequence[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if member_id is not None:
+        query = query.where(AuditEntry.member_id == member_id)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
     return (await session.scalars(query.limit(limit))).all()

@@ -11,3 +11,10 @@ class CreateDraftProfile:
     member_id: UUID
     full_name: str
     organisation: str
+
+
+@dataclass(frozen=True)
+class RemoveProfile:
+    """Erasure: everything the directory holds about the member goes."""
+
+    member_id: UUID

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 
 @dataclass(frozen=True)
@@ -11,3 +12,59 @@ class InviteMember:
     email: str
     organisation: str
     invited_by: str
+    #: Set by an admin to invite an address outside the allow-list; recorded in the audit log.
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RevokeInvitation:
+    invitation_id: UUID
+    actor: str
+
+
+@dataclass(frozen=True)
+class RequestSignInLink:
+    email: str
+    client_ip: str
+
+
+@dataclass(frozen=True)
+class RedeemLink:
+    token: str
+
+
+@dataclass(frozen=True)
+class SignInWithVerifiedEmail:
+    """An external identity provider (OIDC) vouched for this address."""
+
+    email: str
+    provider: str
+
+
+@dataclass(frozen=True)
+class RefreshSession:
+    refresh_token: str
+
+
+@dataclass(frozen=True)
+class SignOut:
+    refresh_token: str
+
+
+@dataclass(frozen=True)
+class ChangeRoles:
+    member_id: UUID
+    roles: frozenset[str]
+    actor: str
+
+
+@dataclass(frozen=True)
+class DeactivateMember:
+    member_id: UUID
+    actor: str
+
+
+@dataclass(frozen=True)
+class EraseMember:
+    member_id: UUID
+    actor: str

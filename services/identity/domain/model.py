@@ -1,4 +1,4 @@
-"""The identity domain: members and their invitations. No I/O here."""
+"""The identity domain: members, roles, invitations and one-time secrets. No I/O here."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class MemberStatus(enum.StrEnum):
     INVITED = "invited"
     ACTIVE = "active"
     DEACTIVATED = "deactivated"
+    ERASED = "erased"
 
 
 class InvitationStatus(enum.StrEnum):
@@ -22,14 +23,33 @@ class InvitationStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    CURATOR = "curator"
+    PROGRAMME_ADMIN = "programme_admin"
+    #: Service accounts of other departments (client credentials), never people.
+    DEPARTMENT_SUBSCRIBER = "department_subscriber"
+
+
+#: Roles a person may hold; department_subscriber belongs to service accounts only.
+PERSON_ROLES = frozenset({Role.MEMBER, Role.CURATOR, Role.PROGRAMME_ADMIN})
+
+
 def normalise_email(email: str) -> str:
     """Emails compare case-insensitively; we store and look up the lower-case form."""
     return email.strip().lower()
 
 
-def hash_token(token: str) -> str:
-    """Invitation and sign-in tokens are stored as SHA-256 hashes, never as issued."""
-    return hashlib.sha256(token.encode()).hexdigest()
+def hash_secret(secret: str) -> str:
+    """Links and refresh tokens are stored as SHA-256 hashes, never as issued.
+
+    The secrets carry 256 bits of randomness, so a fast hash is enough (no brute force).
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
@@ -37,7 +57,6 @@ class NewInvitation:
     """An invitation as created: the raw token exists only here, to be sent to the invitee."""
 
     invitation_id: UUID
-    member_id: UUID
     token: str
     token_hash: str
     created_at: datetime
@@ -45,12 +64,11 @@ class NewInvitation:
 
 
 def issue_invitation(now: datetime, valid_for: timedelta) -> NewInvitation:
-    token = secrets.token_urlsafe(32)
+    token = new_secret()
     return NewInvitation(
         invitation_id=uuid4(),
-        member_id=uuid4(),
         token=token,
-        token_hash=hash_token(token),
+        token_hash=hash_secret(token),
         created_at=now,
         expires_at=now + valid_for,
     )
