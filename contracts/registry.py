@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import inspect
+from types import ModuleType
 from dataclasses import dataclass
 
 from contracts.base import IntegrationEvent
-from contracts.events.identity import (
-    MemberActivatedV1,
-    MemberDeactivatedV1,
-    MemberErasedV1,
-    MemberInvitedV1,
-    MemberRoleChangedV1,
-)
+from contracts.events import content, directory, feedback, identity
 
-#: Every event model Convene publishes. Adding one here is how a new event type is born.
-EVENT_MODELS: tuple[type[IntegrationEvent], ...] = (
-    MemberInvitedV1,
-    MemberActivatedV1,
-    MemberRoleChangedV1,
-    MemberDeactivatedV1,
-    MemberErasedV1,
+
+def _models_in(*modules: ModuleType) -> tuple[type[IntegrationEvent], ...]:
+    """Every concrete event model defined in the given modules, in definition order."""
+    found: list[type[IntegrationEvent]] = []
+    for module in modules:
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, IntegrationEvent)
+                and value.__module__ == module.__name__
+                and "event_type" in vars(value)
+            ):
+                found.append(value)
+    return tuple(found)
+
+
+#: Every event model Convene publishes: each class with an `event_type` in contracts/events/.
+EVENT_MODELS: tuple[type[IntegrationEvent], ...] = _models_in(
+    identity, directory, feedback, content
 )
 
 DLQ_SUFFIX = ".dlq"

@@ -165,12 +165,11 @@ async def stack(
     jwks = f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json"
     apps: dict[str, FastAPI] = {}
     mailbox = LocalMailbox(tmp_path_factory.mktemp("mailbox"))
-    extra_settings: dict[str, dict[str, Any]] = {
-        "identity": {
-            "mailbox_dir": mailbox.folder,
-            "secure_cookies": False,
-            "public_base_url": f"http://127.0.0.1:{ports['gateway']}",
-        }
+    # Every service gets these; settings ignore what they do not define (extra="ignore").
+    test_settings: dict[str, Any] = {
+        "mailbox_dir": mailbox.folder,
+        "secure_cookies": False,
+        "public_base_url": f"http://127.0.0.1:{ports['gateway']}",
     }
     for definition in (IDENTITY, DIRECTORY, FEEDBACK, CONTENT):
         url = await infrastructure.create_database(f"convene_{definition.name}")
@@ -180,7 +179,7 @@ async def stack(
             kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
             auth_jwks_url=jwks,
             outbox_sweep_seconds=1,
-            **extra_settings.get(definition.name, {}),
+            **test_settings,
         )
         apps[definition.name] = create_service_app(definition, settings)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}

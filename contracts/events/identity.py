@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
@@ -79,3 +79,35 @@ class MemberErasedV1(_MemberEvent):
     event_type: ClassVar[str] = "identity.member.erased.v1"
 
     erased_at: datetime
+
+
+class MemberJoinedCohortV1(_MemberEvent):
+    """A member joined a programme cohort (keyed by member, so a member's changes stay ordered)."""
+
+    event_type: ClassVar[str] = "identity.member.cohort_joined.v1"
+
+    cohort_id: UUID
+    cohort_year: int = Field(ge=2000, le=2100)
+    cohort_name: str
+
+
+class MemberLeftCohortV1(_MemberEvent):
+    """A member was removed from a cohort (not the same as becoming alumni when it ends)."""
+
+    event_type: ClassVar[str] = "identity.member.cohort_left.v1"
+
+    cohort_id: UUID
+
+
+class CohortCreatedV1(IntegrationEvent):
+    """A programme cohort exists. Its members become alumni after `ends_on`."""
+
+    event_type: ClassVar[str] = "identity.cohort.created.v1"
+    topic: ClassVar[str] = "identity.cohort.v1"
+    subject_field: ClassVar[str] = "cohort_id"
+
+    cohort_id: UUID
+    name: str = Field(min_length=1, max_length=120)
+    year: int = Field(ge=2000, le=2100)
+    starts_on: date
+    ends_on: date
