@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from types import ModuleType
 from dataclasses import dataclass
+from types import ModuleType
 
 from contracts.base import IntegrationEvent
 from contracts.events import content, directory, feedback, identity
