@@ -22,6 +22,11 @@ class KafkaSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(
         default=10, ge=1, le=500, validation_alias="kafka_fetch_max_wait_ms"
     )
+    #: Tansu holds a group join for half of this, so it also sets how fast consumers start.
+    #: 6 s is Apache Kafka's default minimum (group.min.session.timeout.ms).
+    kafka_session_timeout_ms: int = Field(
+        default=6000, ge=1000, le=300_000, validation_alias="kafka_session_timeout_ms"
+    )
     #: Apache Kafka supports the idempotent producer; the embedded Tansu broker rejects it.
     kafka_enable_idempotence: bool = Field(
         default=False, validation_alias="kafka_enable_idempotence"

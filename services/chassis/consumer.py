@@ -147,7 +147,7 @@ class EventConsumer:
         handler: Handler,
         span: trace.Span,
     ) -> None:
-        attempt = 0
+        attempt = outages = 0
         while True:
             attempt += 1
             try:
@@ -176,8 +176,9 @@ class EventConsumer:
                     log.warning(
                         "consumer %s: outage while applying %s; retrying", self.name, envelope.id
                     )
-                    await asyncio.sleep(min(5.0, self.retry_delay * 2 ** min(attempt, 5)))
-                    attempt = 0
+                    outages += 1
+                    await asyncio.sleep(min(5.0, self.retry_delay * 2 ** min(outages, 5)))
+                    attempt = 0  # an outage is not the handler's fault: its tries start again
                     continue
                 if attempt >= self.max_attempts:
                     log.exception(

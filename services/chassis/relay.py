@@ -32,6 +32,9 @@ published_counter = meter.create_counter(
     "convene.events.published", unit="{event}", description="Events the outbox relay published"
 )
 
+#: Serialises claims across relays of one database (any constant bigint).
+_CLAIM_LOCK = 0x636F6E76656E65
+
 # A row is eligible when it is unsent, not leased by a live relay, and no older unsent row of
 # the same key is leased by someone else: that last rule keeps per-key order across relays.
 _CLAIM = text(
@@ -131,6 +134,9 @@ class OutboxRelay:
         total = 0
         while True:
             async with self.engine.begin() as conn:
+                # Claims run one at a time: a claim still uncommitted elsewhere would otherwise be
+                # invisible (SKIP LOCKED), letting us take a newer row of the same key first.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK})
                 rows = (
                     await conn.execute(
                         _CLAIM,
