@@ -108,5 +108,9 @@ async def forward(service: str, path: str, request: Request) -> Response:
             raise Problem(
                 504, "Upstream timeout", f"The {service} service took too long.", "upstream-timeout"
             ) from exc
-    response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
-    return Response(upstream.content, status_code=upstream.status_code, headers=response_headers)
+    response = Response(upstream.content, status_code=upstream.status_code)
+    # multi_items keeps repeated headers apart: two Set-Cookie headers must stay two.
+    for name, value in upstream.headers.multi_items():
+        if name.lower() not in HOP_BY_HOP:
+            response.headers.append(name, value)
+    return response

@@ -21,7 +21,9 @@ from services.identity.entrypoints.api import (
     members_router,
     sign_in_router,
 )
+from services.identity.entrypoints.cohorts import router as cohorts_router
 from services.identity.entrypoints.consumers import EVENT_HANDLERS
+from services.identity.entrypoints.oidc import oidc_router
 from services.identity.notifications import TEMPLATES
 from services.identity.signing import SigningKeys, issue_access_token
 
@@ -48,7 +50,14 @@ SERVICE = ServiceDefinition(
     title="Convene identity",
     description="Invitations, sign-in, access tokens and roles.",
     settings_type=IdentitySettings,
-    routers=[keys_router, invitations_router, sign_in_router, members_router],
+    routers=[
+        keys_router,
+        invitations_router,
+        sign_in_router,
+        members_router,
+        cohorts_router,
+        oidc_router,
+    ],
     migrations=Path(__file__).parent / "migrations",
     handlers=EVENT_HANDLERS,
     key_source=_key_source,

@@ -21,6 +21,7 @@ from services.chassis.database import UnitOfWork
 from services.identity import notifications
 from services.identity.adapters.orm import (
     AuditEntry,
+    CohortMembership,
     Invitation,
     Member,
     RefreshToken,
@@ -453,6 +454,9 @@ async def erase_member(command: commands.EraseMember, uow: UnitOfWork) -> Member
     )
     await _revoke_all_sessions(uow, member.id)
     await uow.session.execute(delete(SignInToken).where(SignInToken.member_id == member.id))
+    await uow.session.execute(
+        delete(CohortMembership).where(CohortMembership.member_id == member.id)
+    )
     audit(uow, command.actor, "member.erased", member.id)
     await uow.publish(MemberErasedV1(member_id=member.id, erased_at=now()))
     return member

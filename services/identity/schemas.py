@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -117,3 +117,25 @@ class AuditPage(BaseModel):
 
 class KeyRotated(BaseModel):
     kid: str
+
+
+class CohortCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120, examples=["Leadership Programme 2026"])
+    year: int = Field(ge=2000, le=2100)
+    starts_on: date
+    ends_on: date
+
+
+class CohortRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    year: int
+    starts_on: date
+    ends_on: date
+    #: True once the cohort has ended: its members are alumni.
+    ended: bool
+    members: int

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import literal, select, tuple_
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.chassis.pagination import Cursor
-from services.identity.adapters.orm import AuditEntry, Invitation, Member
+from services.identity.adapters.orm import AuditEntry, Cohort, CohortMembership, Invitation, Member
 
 
 async def list_invitations(
@@ -47,4 +47,33 @@ async def audit_entries(
         query = query.where(AuditEntry.member_id == member_id)
     if before is not None:
         query = query.where(AuditEntry.id < before)
+    return (await session.scalars(query.limit(limit))).all()
+
+
+async def cohorts_with_counts(session: AsyncSession) -> Sequence[tuple[Cohort, int]]:
+    """Every cohort, newest year first, with how many members it has."""
+    members = func.count(CohortMembership.member_id)
+    query = (
+        select(Cohort, members)
+        .outerjoin(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .group_by(Cohort.id)
+        .order_by(Cohort.year.desc(), Cohort.name)
+    )
+    return [(cohort, count) for cohort, count in (await session.execute(query)).all()]
+
+
+async def cohort_members(
+    session: AsyncSession, cohort_id: UUID, *, limit: int, after: Cursor | None
+) -> Sequence[Member]:
+    query = (
+        select(Member)
+        .join(CohortMembership, CohortMembership.member_id == Member.id)
+        .where(CohortMembership.cohort_id == cohort_id)
+        .order_by(Member.created_at.desc(), Member.id.desc())
+    )
+    if after is not None:
+        query = query.where(
+            tuple_(Member.created_at, Member.id)
+            < tuple_(literal(after.created_at), literal(after.id))
+        )
     return (await session.scalars(query.limit(limit))).all()

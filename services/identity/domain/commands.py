@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 
@@ -66,5 +67,28 @@ class DeactivateMember:
 
 @dataclass(frozen=True)
 class EraseMember:
+    member_id: UUID
+    actor: str
+
+
+@dataclass(frozen=True)
+class CreateCohort:
+    name: str
+    year: int
+    starts_on: date
+    ends_on: date
+    actor: str
+
+
+@dataclass(frozen=True)
+class AddToCohort:
+    cohort_id: UUID
+    member_id: UUID
+    actor: str
+
+
+@dataclass(frozen=True)
+class RemoveFromCohort:
+    cohort_id: UUID
     member_id: UUID
     actor: str

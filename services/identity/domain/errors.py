@@ -50,3 +50,13 @@ class RateLimited(IdentityError):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__("Too many sign-in requests. Wait a few minutes and try again.")
         self.retry_after_seconds = retry_after_seconds
+
+
+class CohortNotFound(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("There is no cohort with that id.")
+
+
+class CohortExists(IdentityError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A cohort called {name!r} already exists.")

@@ -21,6 +21,8 @@ from services.identity.config import IdentitySettings
 from services.identity.domain import commands
 from services.identity.domain.errors import (
     AlreadyInvited,
+    CohortExists,
+    CohortNotFound,
     DomainNotAllowed,
     IdentityError,
     InvitationNotFound,
@@ -87,6 +89,8 @@ _PROBLEMS: dict[type[IdentityError], tuple[int, str, str]] = {
     RefreshNotValid: (401, "Session ended", "session-ended"),
     MemberNotFound: (404, "Not found", "member-not-found"),
     InvitationNotFound: (404, "Not found", "invitation-not-found"),
+    CohortNotFound: (404, "Not found", "cohort-not-found"),
+    CohortExists: (409, "Cohort exists", "cohort-exists"),
     NotAllowed: (409, "Not allowed", "not-allowed"),
 }
 
@@ -256,7 +260,7 @@ async def list_invitations(
     rows = await views.list_invitations(
         uow.session, limit=limit + 1, after=Cursor.decode(cursor) if cursor else None
     )
-    return _page(rows, limit, InvitationRead.model_validate)
+    return page_of(rows, limit, InvitationRead.model_validate)
 
 
 @invitations_router.post("/{invitation_id}/revoke", summary="Revoke a pending invitation")
@@ -270,7 +274,7 @@ async def revoke_invitation(
     return InvitationRead.model_validate(invitation)
 
 
-def _page(rows: Sequence[Any], limit: int, read: Callable[[Any], T]) -> Page[T]:
+def page_of(rows: Sequence[Any], limit: int, read: Callable[[Any], T]) -> Page[T]:
     more = len(rows) > limit
     last = rows[limit - 1] if more else None
     return Page(
@@ -420,7 +424,7 @@ async def list_members(
         limit=limit + 1,
         after=Cursor.decode(cursor) if cursor else None,
     )
-    return _page(rows, limit, MemberRead.model_validate)
+    return page_of(rows, limit, MemberRead.model_validate)
 
 
 @members_router.get("/members/{member_id}", summary="One member")
