@@ -195,10 +195,8 @@ async def stack(
     )
     servers = [await _serve(apps[name], ports[name]) for name in ports]
     running = RunningStack(urls["gateway"], urls, apps, infrastructure, mailbox)
-    for name in ("directory",):
-        consumer = running.runtime(name).consumer
-        assert consumer is not None
-        await consumer.wait_until_assigned()
+    for name in ("identity", "directory", "feedback", "content"):
+        await running.runtime(name).wait_until_ready()
     yield running
     for server, _ in reversed(servers):
         server.should_exit = True
