@@ -6,9 +6,9 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
-from sqlalchemy.exc import InterfaceError, OperationalError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
