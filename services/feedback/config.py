@@ -9,7 +9,10 @@ MIN_KEY_LENGTH = 32
 
 
 class FeedbackSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="FEEDBACK_", extra="ignore")
+    # Errors never echo what was given: a rejected key may still be a real one.
+    model_config = SettingsConfigDict(
+        env_prefix="FEEDBACK_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = database_url_field("feedback_")
     #: HMAC key for per-campaign pseudonyms of anonymous respondents (FEEDBACK_PSEUDONYM_KEY).
