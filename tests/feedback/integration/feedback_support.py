@@ -47,9 +47,13 @@ async def publish_as_identity(stack, *events: IntegrationEvent) -> None:  # type
 
 
 async def feedback_ready(stack) -> None:  # type: ignore[no-untyped-def]
-    consumer = stack.runtime("feedback").consumer
-    assert consumer is not None
-    await consumer.wait_until_assigned()
+    """Feedback's consumer has its partitions, so events published now reach it."""
+    runtime = stack.runtime("feedback")
+    if hasattr(runtime, "wait_until_ready"):  # the chassis that connects in the background
+        await runtime.wait_until_ready()
+        return
+    assert runtime.consumer is not None
+    await runtime.consumer.wait_until_assigned()
 
 
 async def projection_count(stack, member_ids: list[str]) -> int:  # type: ignore[no-untyped-def]
