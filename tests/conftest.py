@@ -170,6 +170,7 @@ async def stack(
         "mailbox_dir": mailbox.folder,
         "secure_cookies": False,
         "public_base_url": f"http://127.0.0.1:{ports['gateway']}",
+        "pseudonym_key": "tests-only-7Qm2vX9rLk4pW8sZ3nB6yT1cH5gJ0dFa",  # feedback's HMAC key
     }
     for definition in (IDENTITY, DIRECTORY, FEEDBACK, CONTENT):
         url = await infrastructure.create_database(f"convene_{definition.name}")
