@@ -38,10 +38,12 @@ async def _verify_if_present(request: Request) -> None:
     if header is None:
         return
     scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return  # e.g. HTTP Basic client credentials for the token endpoint: the service checks them
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        if scheme.lower() != "bearer" or not token:
-            raise InvalidToken("use a Bearer token")
+        if not token:
+            raise InvalidToken("the Bearer token is empty")
         request.state.principal = await verifier.verify(token.strip())
     except InvalidToken as exc:
         raise Problem(

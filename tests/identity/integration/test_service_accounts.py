@@ -65,3 +65,78 @@ async def test_only_programme_admins_manage_service_accounts(client, stack) -> N
         ("POST", f"{account}/revoke"),
     ):
         assert (await client.request(method, path, headers=member)).status_code == 403, path
+
+
+REPORTS = "events:feedback.campaign.report_published.v1"
+FOLLOW_UPS = "events:feedback.campaign.follow_up_posted.v1"
+
+
+async def new_account(client, admin, scopes: list[str]) -> dict:  # type: ignore[no-untyped-def]
+    response = await client.post(
+        "/api/identity/service-accounts",
+        json={"name": "No10 data", "department": "Prime Minister's Office", "scopes": scopes},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def token_for(client, client_id: str, secret: str, **extra: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+    return await client.post(
+        "/api/identity/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        | extra,
+    )
+
+
+async def test_a_department_gets_a_token_naming_only_its_public_scopes(
+    client, admin, stack
+) -> None:
+    account = await new_account(client, admin, [REPORTS, FOLLOW_UPS])
+    assert len(account["client_secret"]) >= 40
+    issued = await token_for(client, account["id"], account["client_secret"])
+    assert issued.status_code == 200, issued.text
+    body = issued.json()
+    assert set(body["scope"].split()) == {REPORTS, FOLLOW_UPS}
+    principal = await stack.runtime("identity").token_verifier.verify(body["access_token"])
+    assert principal.roles == {"department_subscriber"}
+    assert principal.subject == f"service-account:{account['id']}"
+
+    narrowed = await token_for(client, account["id"], account["client_secret"], scope=REPORTS)
+    assert narrowed.json()["scope"] == REPORTS
+    greedy = await token_for(
+        client, account["id"], account["client_secret"], scope="events:identity.member.erased.v1"
+    )
+    assert greedy.status_code == 400
+    assert greedy.json()["error"] == "invalid_scope"
+
+    basic = await client.post(
+        "/api/identity/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(account["id"], account["client_secret"]),
+    )
+    assert basic.status_code == 200
+
+
+async def test_rotation_keeps_the_old_secret_for_a_while_and_revoking_ends_it(
+    client, admin
+) -> None:
+    account = await new_account(client, admin, [REPORTS])
+    rotated = await client.post(
+        f"/api/identity/service-accounts/{account['id']}/rotate", headers=admin
+    )
+    assert rotated.status_code == 200
+    new_secret = rotated.json()["client_secret"]
+    assert new_secret != account["client_secret"]
+    assert rotated.json()["previous_valid_until"] is not None
+    assert (await token_for(client, account["id"], account["client_secret"])).status_code == 200
+    assert (await token_for(client, account["id"], new_secret)).status_code == 200
+    assert (await token_for(client, account["id"], "wrong" * 10)).status_code == 401
+
+    revoked = await client.post(
+        f"/api/identity/service-accounts/{account['id']}/revoke", headers=admin
+    )
+    assert revoked.json()["revoked_at"] is not None
+    assert (await token_for(client, account["id"], new_secret)).status_code == 401
+    listed = (await client.get("/api/identity/service-accounts", headers=admin)).json()
+    assert "client_secret" not in next(a for a in listed if a["id"] == account["id"])
