@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -106,6 +107,18 @@ class Supervisor:
         self.log_dir = stack.data_dir / "logs"
         self.mailbox_dir = stack.data_dir / "mailbox"
 
+    def local_secret(self, name: str) -> str:
+        """A secret made once for this machine and kept in the data folder (development only).
+
+        Kept, not regenerated: feedback's pseudonyms must stay stable across restarts.
+        """
+        path = self.stack.data_dir / "secrets" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
     def log(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
 
@@ -122,6 +135,7 @@ class Supervisor:
         env.setdefault("GATEWAY_SECURE_COOKIES", "false")
         env.setdefault("IDENTITY_PUBLIC_BASE_URL", gateway)
         env.setdefault("IDENTITY_MAILBOX_DIR", str(self.mailbox_dir))
+        env.setdefault("FEEDBACK_PSEUDONYM_KEY", self.local_secret("feedback_pseudonym_key"))
         identity = self.stack.service_ports["identity"]
         env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{identity}/.well-known/jwks.json"
         return env
