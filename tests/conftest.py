@@ -170,6 +170,7 @@ async def stack(
         "mailbox_dir": mailbox.folder,
         "secure_cookies": False,
         "public_base_url": f"http://127.0.0.1:{ports['gateway']}",
+        "pseudonym_key": "tests-only-7Qm2vX9rLk4pW8sZ3nB6yT1cH5gJ0dFa",  # feedback's HMAC key
     }
     for definition in (IDENTITY, DIRECTORY, FEEDBACK, CONTENT):
         url = await infrastructure.create_database(f"convene_{definition.name}")
@@ -195,10 +196,8 @@ async def stack(
     )
     servers = [await _serve(apps[name], ports[name]) for name in ports]
     running = RunningStack(urls["gateway"], urls, apps, infrastructure, mailbox)
-    for name in ("directory",):
-        consumer = running.runtime(name).consumer
-        assert consumer is not None
-        await consumer.wait_until_assigned()
+    for name in ("identity", "directory", "feedback", "content"):
+        await running.runtime(name).wait_until_ready()
     yield running
     for server, _ in reversed(servers):
         server.should_exit = True

@@ -27,8 +27,12 @@ def health_router(checks: Callable[[], Mapping[str, Check]], timeout: float = 2.
             try:
                 await asyncio.wait_for(check(), timeout)
                 results[name] = "ok"
+            except TimeoutError:
+                results[name] = "unavailable: no answer in time"
             except Exception as exc:
-                results[name] = f"unavailable: {type(exc).__name__}"
+                # Operators read this to find a misconfiguration; say what failed, not a trace.
+                detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+                results[name] = f"unavailable: {detail}"
         ready = all(value == "ok" for value in results.values())
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": results},

@@ -14,6 +14,7 @@ from typing import Annotated, Protocol
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from services.chassis.config import ServiceSettings
 from services.chassis.consumer import EventConsumer, Handler
@@ -24,7 +25,13 @@ from services.chassis.database import (
     unit_of_work,
 )
 from services.chassis.health import Check
-from services.chassis.kafka import create_consumer, create_producer, ensure_topics, start_client
+from services.chassis.kafka import (
+    BrokerUnavailable,
+    create_consumer,
+    create_producer,
+    ensure_topics,
+    start_client,
+)
 from services.chassis.metrics import observe_service
 from services.chassis.relay import OutboxRelay
 from services.chassis.tokens import KeySource, RemoteJwks, TokenVerifier
@@ -85,46 +92,83 @@ class ServiceRuntime:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._workers: list[Worker] = []
+        self._connecting: asyncio.Task[None] | None = None
+        #: Why the service is not connected yet (shown by /readyz); None once connected.
+        self._not_ready: str | None = "starting"
 
     async def start(self) -> None:
-        """Create topics, then start the producer, outbox relay and consumer (aiokafka clients
-        must be created inside the running event loop, hence here and not in __init__)."""
+        """Start connecting in the background and return at once.
+
+        The HTTP side serves from the first moment: /healthz answers, and /readyz says what is
+        still missing (database, broker) and why, so a misconfigured deployment shows as
+        not-ready with a reason instead of crash-looping. Connecting retries until it works.
+        """
+        self._connecting = asyncio.create_task(
+            self._connect(), name=f"{self.definition.name}-connect"
+        )
+
+    async def wait_until_ready(self, timeout: float = 60) -> None:
+        """Wait until connected and, for a consuming service, partitions are assigned."""
+        if self._connecting is None:
+            raise RuntimeError("start() the runtime first")
+        async with asyncio.timeout(timeout):
+            await asyncio.shield(self._connecting)
+        if self.consumer is not None:
+            await self.consumer.wait_until_assigned(timeout)
+
+    async def _connect(self) -> None:
         settings, name = self.settings, self.definition.name
-        bootstrap = settings.kafka_bootstrap_servers
-        await ensure_topics(bootstrap)
-        self.producer = create_producer(settings, client_id=f"{name}-producer")
-        await start_client(self.producer, bootstrap)
+        delay = 0.5
+        while True:
+            producer = None
+            try:
+                await self.check_database()
+                await ensure_topics(settings.kafka_bootstrap_servers)
+                producer = create_producer(settings, client_id=f"{name}-producer")
+                await start_client(producer, settings.kafka_bootstrap_servers)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if producer is not None:
+                    await producer.stop()
+                self._not_ready = _reason(exc)
+                log.warning("%s is waiting for its dependencies: %s", name, self._not_ready)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 15)
+        self.producer = producer
+        self._not_ready = None
+        await self._start_messaging(producer)
+
+    async def _start_messaging(self, producer: AIOKafkaProducer) -> None:
+        """Outbox relay, consumer and workers (aiokafka clients must be created inside the
+        running event loop, hence here and not in __init__)."""
+        settings, name = self.settings, self.definition.name
         self.relay = OutboxRelay(
             self.engine,
-            self.producer,
+            producer,
             service=name,
             batch_size=settings.outbox_batch_size,
             lease_seconds=settings.outbox_lease_seconds,
             sweep_seconds=settings.outbox_sweep_seconds,
             retention=timedelta(hours=settings.outbox_retention_hours),
         )
-        self._tasks.append(
-            asyncio.create_task(self.relay.run(), name=f"{self.definition.name}-relay")
-        )
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{name}-relay"))
         if self.definition.handlers:
             kafka_consumer = create_consumer(
-                self.settings,
-                self.definition.name,
-                EventConsumer.topics_for(self.definition.handlers),
+                settings, name, EventConsumer.topics_for(self.definition.handlers)
             )
-            await start_client(kafka_consumer, bootstrap)
+            await start_client(kafka_consumer, settings.kafka_bootstrap_servers)
             self.consumer = EventConsumer(
-                name=self.definition.name,
+                name=name,
                 handlers=self.definition.handlers,
                 consumer=kafka_consumer,
-                producer=self.producer,
+                producer=producer,
                 sessions=self.sessions,
                 source=self.definition.source,
-                max_attempts=self.settings.consumer_max_attempts,
+                max_attempts=settings.consumer_max_attempts,
             )
-            self._tasks.append(
-                asyncio.create_task(self.consumer.run(), name=f"{self.definition.name}-consumer")
-            )
+            self._tasks.append(asyncio.create_task(self.consumer.run(), name=f"{name}-consumer"))
         observe_service(name, self.relay, self.consumer)
         for index, build in enumerate(self.definition.workers):
             worker = build(self)
@@ -132,6 +176,9 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(worker.run(), name=f"{name}-worker-{index}"))
 
     async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            await asyncio.gather(self._connecting, return_exceptions=True)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -156,7 +203,7 @@ class ServiceRuntime:
     async def check_broker(self) -> None:
         # A metadata round trip proves the broker answers now, not just at start-up.
         if self.producer is None:
-            raise RuntimeError("not started")
+            raise NotReady(self._not_ready or "still connecting to the broker")
         await self.producer.client.fetch_all_metadata()
 
     def readiness_checks(self) -> dict[str, Check]:
@@ -170,6 +217,18 @@ class ServiceRuntime:
 
             checks["consumer"] = assigned
         return checks
+
+
+class NotReady(RuntimeError):
+    """A dependency is not usable yet; the message says which and why (shown by /readyz)."""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, BrokerUnavailable):
+        return str(exc)
+    if isinstance(exc, OSError | DBAPIError):
+        return f"cannot reach the database ({type(exc).__name__}); check <SERVICE>_DATABASE_URL"
+    return f"{type(exc).__name__}: {exc}"
 
 
 async def _uow(request: Request) -> AsyncIterator[UnitOfWork]:

@@ -12,6 +12,7 @@ from services.chassis.runtime import ServiceDefinition
 from services.feedback.config import FeedbackSettings
 from services.feedback.entrypoints.api import ROUTERS
 from services.feedback.entrypoints.consumers import EVENT_HANDLERS
+from services.feedback.entrypoints.worker import campaign_clock
 
 SERVICE = ServiceDefinition(
     name="feedback",
@@ -23,6 +24,7 @@ SERVICE = ServiceDefinition(
     routers=ROUTERS,
     migrations=Path(__file__).parent / "migrations",
     handlers=EVENT_HANDLERS,
+    workers=[campaign_clock],
 )
 
 

@@ -37,10 +37,12 @@ async def verify_if_present(request: Request) -> Principal | None:
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None  # e.g. HTTP Basic client credentials for the token endpoint: the service checks
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        if scheme.lower() != "bearer" or not token:
-            raise InvalidToken("use a Bearer token")
+        if not token:
+            raise InvalidToken("the Bearer token is empty")
         principal = await verifier.verify(token.strip())
     except InvalidToken as exc:
         raise Problem(

@@ -24,6 +24,8 @@ from services.identity.entrypoints.api import (
 from services.identity.entrypoints.cohorts import router as cohorts_router
 from services.identity.entrypoints.consumers import EVENT_HANDLERS
 from services.identity.entrypoints.oidc import oidc_router
+from services.identity.entrypoints.service_accounts import router as service_accounts_router
+from services.identity.entrypoints.service_accounts import token_router
 from services.identity.notifications import TEMPLATES
 from services.identity.signing import SigningKeys, issue_access_token
 
@@ -56,6 +58,8 @@ SERVICE = ServiceDefinition(
         sign_in_router,
         members_router,
         cohorts_router,
+        service_accounts_router,
+        token_router,
         oidc_router,
     ],
     migrations=Path(__file__).parent / "migrations",

@@ -139,3 +139,43 @@ class CohortRead(BaseModel):
     #: True once the cohort has ended: its members are alumni.
     ended: bool
     members: int
+
+
+class ServiceAccountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120, examples=["DfE data platform"])
+    department: str = Field(min_length=1, max_length=200, examples=["Department for Education"])
+    scopes: list[str] = Field(min_length=1, max_length=50)
+
+
+class ServiceAccountScopes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scopes: list[str] = Field(min_length=1, max_length=50)
+
+
+class ServiceAccountRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID = Field(description="The client id")
+    name: str
+    department: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+    previous_valid_until: datetime | None = Field(
+        description="After a rotation, when the previous secret stops working"
+    )
+
+
+class ServiceAccountSecret(ServiceAccountRead):
+    #: Shown once; store it now. Only a hash is kept.
+    client_secret: str
+
+
+class ClientTokenResponse(BaseModel):
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+    access_token: str
+    expires_in: int
+    scope: str

@@ -141,6 +141,25 @@ class CohortMembership(Base):
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class ServiceAccount(Base):
+    """Another department's machine client (client credentials), never a person."""
+
+    __tablename__ = "service_accounts"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    department: Mapped[str] = mapped_column(String(200))
+    #: Public event types this account may receive.
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    #: After a rotation the old secret keeps working until this time, so clients can switch over.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 #: Pending OIDC sign-ins (see services/identity/oidc.py): a Core table, no domain object.
 oidc_states = Table(
     "oidc_states",

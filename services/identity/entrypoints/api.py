@@ -48,6 +48,7 @@ from services.identity.schemas import (
     SignInRequestCreate,
     TokenResponse,
 )
+from services.identity.service_accounts import ServiceAccountNotFound, UnknownScopes
 from services.identity.signing import SigningKeys, TokenIssuer
 
 REFRESH_COOKIE = "convene_refresh"
@@ -91,6 +92,8 @@ _PROBLEMS: dict[type[IdentityError], tuple[int, str, str]] = {
     InvitationNotFound: (404, "Not found", "invitation-not-found"),
     CohortNotFound: (404, "Not found", "cohort-not-found"),
     CohortExists: (409, "Cohort exists", "cohort-exists"),
+    ServiceAccountNotFound: (404, "Not found", "service-account-not-found"),
+    UnknownScopes: (422, "Unknown scopes", "unknown-scopes"),
     NotAllowed: (409, "Not allowed", "not-allowed"),
 }
 

@@ -1,0 +1,73 @@
+"""Domain errors: each maps to one clear API answer (see entrypoints/api.py)."""
+
+from __future__ import annotations
+
+
+class FeedbackError(Exception):
+    """Base of feedback's domain errors."""
+
+
+class CampaignNotFound(FeedbackError):
+    """Unknown, or not in this member's audience: one message, so audiences cannot be probed."""
+
+    def __init__(self) -> None:
+        super().__init__("There is no campaign with that id open to you.")
+
+
+class StatementNotFound(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__("There is no statement with that id in this campaign.")
+
+
+class CampaignNotOpen(FeedbackError):
+    def __init__(self, status: str) -> None:
+        super().__init__(f"This campaign is {status}: it takes answers and votes only while open.")
+        self.status = status
+
+
+class CampaignClosed(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__("This campaign is closed.")
+
+
+class InvalidAnswers(FeedbackError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class InvalidCampaign(FeedbackError):
+    """A campaign definition that breaks a rule pydantic cannot check alone."""
+
+
+class StatementNotApproved(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__("Votes are taken only on statements a moderator has approved.")
+
+
+class AlreadyVoted(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__("You have already voted on this statement; votes cannot be changed.")
+
+
+class TooManyStatements(FeedbackError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"You can add at most {limit} statements to one campaign.")
+
+
+class DuplicateStatement(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__("This campaign already has that statement.")
+
+
+class NoReport(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__("No report has been published for this campaign yet.")
+
+
+class NotPlaced(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Your votes do not place you in an opinion group: you may not have voted on enough "
+            "statements, or no group was large enough to report."
+        )

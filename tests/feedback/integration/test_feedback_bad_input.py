@@ -1,0 +1,172 @@
+"""Bad input is a 4xx problem+json, never a 500 and never a partial write."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from feedback_support import campaign_body, close_and_wait, create_campaign, leaders
+from sqlalchemy import text
+
+
+@pytest.fixture
+async def client(stack):  # type: ignore[no-untyped-def]
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def admin(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Bearer {await stack.admin_token()}"}
+
+
+def problem(response: httpx.Response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    if code:
+        assert body["type"].endswith(f"/{code}"), body
+    return body
+
+
+async def rows(stack, table: str, campaign_id: str) -> int:  # type: ignore[no-untyped-def]
+    async with stack.runtime("feedback").engine.connect() as conn:
+        return (
+            await conn.execute(
+                text(f"SELECT count(*) FROM {table} WHERE campaign_id = :c"),
+                {"c": uuid.UUID(campaign_id)},
+            )
+        ).scalar_one()
+
+
+async def test_bad_campaigns_are_refused(stack, client, admin) -> None:
+    [leader] = await leaders(stack, 1)
+    url = "/api/feedback/campaigns"
+    problem(await client.post(url, json=campaign_body(), headers=leader.headers), 403)
+    now = datetime.now(UTC)
+    for bad in (
+        {"closes_at": (now - timedelta(days=1)).isoformat()},
+        {"opens_at": "2026-01-01T00:00:00"},  # no time zone
+        {"audience": "cohort"},
+        {"audience": "sectors"},
+        {"anonymity": "secret"},
+        {"title": "x" * 201},
+        {"questions": [{"id": "q", "kind": "single_choice", "prompt": "?", "options": ["a"]}]},
+        {"questions": [{"id": "Q!", "kind": "free_text", "prompt": "?"}]},
+        {"questions": [{"id": "q", "kind": "rating", "prompt": "?", "scale_min": 5}]},
+        {"unexpected": True},
+    ):
+        problem(await client.post(url, json=campaign_body(**bad), headers=admin), 422)
+    past = campaign_body(
+        opens_at=(now - timedelta(days=2)).isoformat(),
+        closes_at=(now - timedelta(days=1)).isoformat(),
+    )
+    problem(await client.post(url, json=past, headers=admin), 422, "invalid-campaign")
+    problem(await client.get(f"{url}/not-a-uuid", headers=admin), 422)
+    problem(await client.get(f"{url}/{uuid.uuid4()}", headers=admin), 404, "campaign-not-found")
+    problem(await client.get(url, params={"cursor": "!!"}, headers=admin), 400)
+    problem(await client.get(url), 401)
+
+
+async def test_bad_answers_write_nothing(stack, client, admin) -> None:
+    [leader] = await leaders(stack, 1)
+    campaign = await create_campaign(client, admin)
+    cid = campaign["id"]
+    url = f"/api/feedback/campaigns/{cid}/response"
+    for answers in (
+        {"support": 9},
+        {"support": "4"},
+        {"support": True},
+        {"priority": "bonuses"},
+        {"barriers": ["funding", "magic"]},
+        {"barriers": "funding"},
+        {"anything": "x" * 2001},
+        {"anything": 12},
+        {"nonsense": 1},
+        {"support": 3, "priority": "nope"},  # one good answer does not save the rest
+    ):
+        body = problem(
+            await client.put(url, json={"answers": answers}, headers=leader.headers),
+            422,
+            "invalid-answers",
+        )
+        assert body["errors"]
+    problem(await client.put(url, content=b"{not json", headers=leader.headers), 422)
+    problem(await client.put(url, json={"answers": []}, headers=leader.headers), 422)
+    assert await rows(stack, "responses", cid) == 0
+    problem(await client.get(url, headers=leader.headers), 404, "no-response")
+
+
+async def test_bad_statements_and_votes_are_refused(stack, client, admin) -> None:
+    [leader, other] = await leaders(stack, 2)
+    campaign = await create_campaign(client, admin, statements=["Budgets should be devolved"])
+    cid = campaign["id"]
+    base = f"/api/feedback/campaigns/{cid}/statements"
+    seeded = (await client.get(base, headers=leader.headers)).json()["items"][0]["id"]
+    problem(await client.post(base, json={"text": "x" * 281}, headers=leader.headers), 422)
+    problem(await client.post(base, json={"text": "  "}, headers=leader.headers), 422)
+    problem(
+        await client.post(
+            base, json={"text": "budgets should be devolved."}, headers=leader.headers
+        ),
+        409,
+        "duplicate-statement",
+    )
+    pending = await client.post(
+        base, json={"text": "Fewer reports, please"}, headers=leader.headers
+    )
+    assert pending.status_code == 201
+    pending_id = pending.json()["id"]
+    vote = f"{base}/{seeded}/votes"
+    problem(await client.post(vote, json={"vote": "maybe"}, headers=leader.headers), 422)
+    problem(
+        await client.post(
+            f"{base}/{pending_id}/votes", json={"vote": "agree"}, headers=other.headers
+        ),
+        409,
+        "statement-not-approved",
+    )
+    problem(
+        await client.post(
+            f"{base}/{uuid.uuid4()}/votes", json={"vote": "agree"}, headers=leader.headers
+        ),
+        404,
+        "statement-not-found",
+    )
+    assert (
+        await client.post(vote, json={"vote": "agree"}, headers=leader.headers)
+    ).status_code == 201
+    problem(
+        await client.post(vote, json={"vote": "disagree"}, headers=leader.headers),
+        409,
+        "already-voted",
+    )
+    moderation = f"{base}/{pending_id}/moderation"
+    problem(await client.post(moderation, json={"decision": "reject"}, headers=admin), 422)
+    problem(
+        await client.post(moderation, json={"decision": "approve"}, headers=leader.headers), 403
+    )
+    rejected = await client.post(
+        moderation, json={"decision": "reject", "reason": "Not about this question"}, headers=admin
+    )
+    assert rejected.json()["rejection_reason"] == "Not about this question"
+    await close_and_wait(client, admin, cid)
+    problem(
+        await client.post(vote, json={"vote": "agree"}, headers=other.headers),
+        409,
+        "campaign-not-open",
+    )
+    problem(
+        await client.post(base, json={"text": "Too late for this"}, headers=other.headers),
+        409,
+        "campaign-not-open",
+    )
+    problem(await client.post(moderation, json={"decision": "approve"}, headers=admin), 409)
+    async with stack.runtime("feedback").engine.connect() as conn:
+        assert (
+            await conn.execute(
+                text("SELECT count(*) FROM votes WHERE campaign_id = :c"), {"c": uuid.UUID(cid)}
+            )
+        ).scalar_one() == 1
