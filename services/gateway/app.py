@@ -1,44 +1,70 @@
-"""The gateway application."""
+"""The gateway application: the JSON API for other clients and the web pages for people."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+import secrets
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from starlette.middleware.cors import CORSMiddleware
 
 from services.chassis.health import Check, health_router
 from services.chassis.problems import install_problem_handlers
 from services.chassis.telemetry import setup_telemetry
 from services.chassis.tokens import RemoteJwks, TokenVerifier
 from services.gateway.config import GatewaySettings
+from services.gateway.edge import EdgeMiddleware
+from services.gateway.openapi import MergedOpenApi
+from services.gateway.pages import ROUTERS
 from services.gateway.proxy import router as proxy_router
-from services.gateway.web import router as web_router
+from services.gateway.rate_limits import RateLimits, TokenBuckets
+from services.gateway.upstreams import CircuitBreaker, Upstream
+from services.gateway.web import RefreshOnce, error_page, install_page_errors
 
-SECURITY_HEADERS = {
-    "strict-transport-security": "max-age=31536000; includeSubDomains",
-    "x-content-type-options": "nosniff",
-    "x-frame-options": "DENY",
-    "referrer-policy": "strict-origin-when-cross-origin",
-    "content-security-policy": (
-        "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-    ),
-    "permissions-policy": "camera=(), microphone=(), geolocation=()",
-}
+log = logging.getLogger(__name__)
+
+
+def build_upstreams(settings: GatewaySettings) -> dict[str, Upstream]:
+    return {
+        name: Upstream(
+            name,
+            base,
+            timeout=settings.upstream_timeout_seconds,
+            retries=settings.upstream_retries,
+            breaker=CircuitBreaker(
+                settings.breaker_failure_threshold, settings.breaker_reset_seconds
+            ),
+        )
+        for name, base in settings.upstreams().items()
+    }
+
+
+def build_rate_limits(settings: GatewaySettings) -> RateLimits:
+    return RateLimits(
+        per_ip=TokenBuckets(
+            settings.rate_limit_per_ip_per_minute, settings.rate_limit_per_ip_burst
+        ),
+        per_member=TokenBuckets(
+            settings.rate_limit_per_member_per_minute, settings.rate_limit_per_member_burst
+        ),
+    )
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
     setup_telemetry("convene-gateway")
-    upstreams = settings.upstreams()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=2.0),
+            timeout=httpx.Timeout(
+                settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds
+            ),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         ) as client:
             HTTPXClientInstrumentor.instrument_client(client)
@@ -54,35 +80,63 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         title="Convene gateway",
         description="The only public entry to Convene: routes /api/<service>/... to the services.",
         lifespan=lifespan,
+        # The public API's document is merged from the services: /api/openapi.json, /api/docs.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
-    app.state.upstreams = upstreams
+    app.state.upstreams = build_upstreams(settings)
+    app.state.rate_limits = build_rate_limits(settings)
+    app.state.openapi = MergedOpenApi(ttl_seconds=settings.openapi_cache_seconds)
+    app.state.refreshes = RefreshOnce()
+    app.state.csrf_secret = (
+        settings.csrf_secret.get_secret_value().encode()
+        if settings.csrf_secret
+        else secrets.token_bytes(32)
+    )
     install_problem_handlers(app)
-
-    @app.middleware("http")
-    async def request_id_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request.state.request_id = incoming if 8 <= len(incoming) <= 64 else uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["x-request-id"] = request.state.request_id
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    install_page_errors(app)
 
     def upstream_checks() -> dict[str, Check]:
-        def check(name: str, base: str) -> Check:
+        def check(upstream: Upstream) -> Check:
             async def ready() -> None:
-                response = await app.state.http.get(f"{base}/readyz")
+                response = await app.state.http.get(f"{upstream.base_url}/readyz")
                 response.raise_for_status()
 
             return ready
 
-        return {name: check(name, base) for name, base in upstreams.items()}
+        return {name: check(upstream) for name, upstream in app.state.upstreams.items()}
 
     app.include_router(health_router(upstream_checks, timeout=3.0))
+    for router in ROUTERS:
+        app.include_router(router)
     app.include_router(proxy_router)
-    app.include_router(web_router)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    if settings.assets_dir.is_dir():
+        app.mount("/assets", StaticFiles(directory=settings.assets_dir), name="assets")
+    else:
+        log.warning(
+            "no web assets in %s: run scripts/bootstrap.sh (pages will have no styles)",
+            settings.assets_dir,
+        )
+    # Innermost first: CORS answers preflights inside the edge, so they carry its headers too.
+    origins = settings.allowed_origins()
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["authorization", "content-type", "x-request-id", "traceparent"],
+            expose_headers=["x-request-id", "retry-after", "location"],
+            max_age=600,
+        )
+    app.add_middleware(
+        EdgeMiddleware,
+        per_ip=lambda: app.state.rate_limits.per_ip,
+        max_body_bytes=settings.max_body_bytes,
+        trusted_proxy_hops=settings.trusted_proxy_hops,
+        html_error=error_page,
+    )
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,assets")
     return app

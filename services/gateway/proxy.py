@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import math
 
 import httpx
 from fastapi import APIRouter, Request, Response
 
 from services.chassis.problems import Problem
-from services.chassis.tokens import InvalidToken, TokenVerifier
+from services.chassis.tokens import InvalidToken, Principal, TokenVerifier
+from services.gateway.rate_limits import RateLimits
+from services.gateway.upstreams import Upstream, send
 
-log = logging.getLogger(__name__)
-
-# Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded.
+# Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded; the
+# client's own forwarding claims are replaced by what the gateway saw.
 HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -26,25 +26,24 @@ HOP_BY_HOP = {
     "host",
     "content-length",
 }
-IDEMPOTENT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
-RETRIES = 2
+NOT_FORWARDED = HOP_BY_HOP | {"x-forwarded-for", "x-request-id", "cookie"}
 
 router = APIRouter()
 
 
-async def _verify_if_present(request: Request) -> None:
+async def verify_if_present(request: Request) -> Principal | None:
     """A token that is present must be valid; requests without one go on (the service decides)."""
     header = request.headers.get("authorization")
     if header is None:
-        return
+        return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer":
-        return  # e.g. HTTP Basic client credentials for the token endpoint: the service checks them
+        return None  # e.g. HTTP Basic client credentials for the token endpoint: the service checks
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
         if not token:
             raise InvalidToken("the Bearer token is empty")
-        request.state.principal = await verifier.verify(token.strip())
+        principal = await verifier.verify(token.strip())
     except InvalidToken as exc:
         raise Problem(
             401,
@@ -53,6 +52,22 @@ async def _verify_if_present(request: Request) -> None:
             "invalid-token",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
+    request.state.principal = principal
+    return principal
+
+
+def limit_member(request: Request, principal: Principal) -> None:
+    """429 with Retry-After once this member has used up their requests for now."""
+    limits: RateLimits = request.app.state.rate_limits
+    wait = limits.per_member.take(principal.subject)
+    if wait > 0:
+        raise Problem(
+            429,
+            "Too many requests",
+            "Slow down and try again shortly.",
+            "rate-limited",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -71,48 +86,49 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
+def forwarded_headers(request: Request) -> dict[str, str]:
+    """The caller's end-to-end headers plus the gateway's request id and the caller's address.
+
+    Cookies stay at the gateway: services authenticate API calls by bearer token only, except
+    identity's refresh and sign-out, which read its own refresh cookie.
+    """
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED}
+    headers["x-request-id"] = request.state.request_id
+    headers["x-forwarded-for"] = request.state.client_ip
+    return headers
+
+
 @router.api_route(
     "/api/{service}/{path:path}",
     methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
     include_in_schema=False,
 )
 async def forward(service: str, path: str, request: Request) -> Response:
-    upstreams: dict[str, str] = request.app.state.upstreams
-    base = upstreams.get(service)
-    if base is None:
+    upstreams: dict[str, Upstream] = request.app.state.upstreams
+    upstream = upstreams.get(service)
+    if upstream is None:
         raise Problem(404, "Not found", f"There is no API called {service!r}.", "unknown-api")
-    await _verify_if_present(request)
+    principal = await verify_if_present(request)
+    if principal is not None:
+        limit_member(request, principal)
     body = await _read_body(request, request.app.state.settings.max_body_bytes)
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-    headers["x-request-id"] = request.state.request_id
-    headers["x-forwarded-for"] = request.client.host if request.client else ""
+    headers = forwarded_headers(request)
+    if service == "identity" and "cookie" in request.headers:
+        headers["cookie"] = request.headers["cookie"]
     client: httpx.AsyncClient = request.app.state.http
-    upstream_request = client.build_request(
-        request.method, f"{base}/{path}", params=request.query_params, headers=headers, content=body
+    answer = await send(
+        client,
+        upstream,
+        request.method,
+        path,
+        params=httpx.QueryParams(str(request.query_params)),
+        headers=headers,
+        content=body,
     )
-    attempts = RETRIES + 1 if request.method in IDEMPOTENT else 1
-    for attempt in range(1, attempts + 1):
-        try:
-            upstream = await client.send(upstream_request)
-            break
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            if attempt == attempts:
-                log.warning("%s is unreachable: %s", service, exc)
-                raise Problem(
-                    503,
-                    "Service unavailable",
-                    f"The {service} service is unavailable; try again soon.",
-                    "upstream-unavailable",
-                    headers={"Retry-After": "5"},
-                ) from exc
-            await asyncio.sleep(0.1 * attempt)
-        except httpx.TimeoutException as exc:
-            raise Problem(
-                504, "Upstream timeout", f"The {service} service took too long.", "upstream-timeout"
-            ) from exc
-    response = Response(upstream.content, status_code=upstream.status_code)
+    # httpx has already decoded any content-encoding, so that header is not passed on.
+    response = Response(answer.content, status_code=answer.status_code)
     # multi_items keeps repeated headers apart: two Set-Cookie headers must stay two.
-    for name, value in upstream.headers.multi_items():
-        if name.lower() not in HOP_BY_HOP:
+    for name, value in answer.headers.multi_items():
+        if name.lower() not in HOP_BY_HOP and name.lower() != "content-encoding":
             response.headers.append(name, value)
     return response

@@ -40,10 +40,11 @@ async def test_readiness_reports_every_upstream(stack) -> None:
 
 async def test_a_service_that_is_down_gives_503_with_retry_after(stack) -> None:
     from devstack.postgres import free_port
+    from services.gateway.upstreams import Upstream
 
     app = stack.apps["gateway"]
     saved = dict(app.state.upstreams)
-    app.state.upstreams["content"] = f"http://127.0.0.1:{free_port()}"
+    app.state.upstreams["content"] = Upstream("content", f"http://127.0.0.1:{free_port()}")
     try:
         async with httpx.AsyncClient(base_url=stack.gateway_url) as client:
             response = await client.get("/api/content/items")
