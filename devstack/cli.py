@@ -251,9 +251,9 @@ class Supervisor:
             self.smoke_check(token)
             return
         gateway = f"http://127.0.0.1:{self.stack.gateway_port}"
-        say(f"Convene is running at {gateway}")
-        say(f"  API (via the gateway): {gateway}/api/<service>/...   logs: {self.log_dir}")
-        say(f"  emails (development mailbox): {self.mailbox_dir / 'index.html'}")
+        say(f"Convene is running at {gateway}/ (sign in with a demo address, e.g. amara.okafor@cabinetoffice.gov.uk)")
+        say(f"  emails: open {self.mailbox_dir / 'index.html'} and follow the link to sign in")
+        say(f"  API documentation: {gateway}/api/docs   logs: {self.log_dir}")
         say(f"  a programme admin token for trying the API (valid 12 h):\n{token}")
         say("press Ctrl-C to stop everything")
 

@@ -37,7 +37,7 @@ if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_packages" ] \
   if ! command -v npm >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "==> installing npm (Debian package) for the web's front-end assets"
-      apt-get install -y -qq npm >/dev/null
+      apt-get update -qq >/dev/null && apt-get install -y -qq npm >/dev/null
     else
       echo "Convene's web pages need npm to fetch GOV.UK Frontend; install Node.js and npm." >&2
       exit 1

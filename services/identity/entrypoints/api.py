@@ -322,7 +322,7 @@ def _token_response(
         REFRESH_COOKIE,
         pair.refresh_token,
         max_age=settings.refresh_token_days * 86400,
-        path="/api/identity",
+        path="/",
         httponly=True,
         secure=settings.secure_cookies,
         samesite="strict",
@@ -389,7 +389,7 @@ async def sign_out(
     await handlers.sign_out(commands.SignOut(_refresh_value(body, convene_refresh)), uow)
     await uow.commit()
     response = Response(status_code=204)
-    response.delete_cookie(REFRESH_COOKIE, path="/api/identity")
+    response.delete_cookie(REFRESH_COOKIE, path="/")
     return response
 
 
