@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import Text
+from sqlalchemy.types import String, Text
 
 from services.directory.adapters.orm import (
     Cohort,
@@ -164,7 +164,7 @@ class SearchFilters:
         if self.expertise and skip != "expertise":
             found.append(
                 Profile.expertise.overlap(
-                    bindparam("expertise_any", list(self.expertise), type_=ARRAY(Text))
+                    bindparam("expertise_any", list(self.expertise), type_=ARRAY(String(60)))
                 )
             )
         if self.cohort and skip != "cohort":

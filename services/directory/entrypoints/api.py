@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
@@ -199,13 +199,48 @@ def _facet_names(raw: list[str] | None) -> list[str]:
     return names
 
 
+def _values(raw: list[str] | None, name: str, convert: Callable[[str], T]) -> tuple[T, ...]:
+    """A filter's values: the parameter repeated and/or comma-separated (`sector=a,b`)."""
+    parts = [p.strip() for item in raw or [] for p in item.split(",") if p.strip()]
+    if len(parts) > MAX_FILTER_VALUES:
+        raise Problem(
+            422,
+            "Too many filters",
+            f"At most {MAX_FILTER_VALUES} values per filter.",
+            "too-many-filters",
+        )
+    converted: list[T] = []
+    for part in dict.fromkeys(parts):
+        try:
+            converted.append(convert(part))
+        except ValueError as exc:
+            raise Problem(
+                422,
+                "Invalid request",
+                f"{part[:60]!r} is not a valid {name}.",
+                "invalid-request",
+                errors=[{"location": ["query", name], "message": "not valid", "type": "value"}],
+            ) from exc
+    return tuple(converted)
+
+
+def _tag(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9-]{2,60}", value):
+        raise ValueError(value)
+    return value
+
+
+FilterParam = Annotated[list[str] | None, Query()]
+
+
 @profiles_router.get(
     "",
     summary="Search the directory",
     description=(
         "Full-text search over names, job titles, organisations, expertise, sector, region and "
-        "members-visible bios, tolerant of typos. Filters: repeat a parameter for alternatives. "
-        "`facets=sector,region,...` adds counts. Keyset pages: pass `next_cursor` as `cursor`."
+        "members-visible bios, tolerant of typos. Filters take several values comma-separated "
+        "(alternatives); `facets=sector,region,...` adds counts. Keyset pages: pass "
+        "`next_cursor` as `cursor`."
     ),
 )
 async def search_profiles(
@@ -213,32 +248,24 @@ async def search_profiles(
     caller: CurrentPrincipal,
     settings: SettingsDep,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
-    sector: Annotated[list[Sector] | None, Query()] = None,
-    region: Annotated[list[Region] | None, Query()] = None,
-    organisation: Annotated[list[UUID] | None, Query()] = None,
-    cohort: Annotated[list[UUID] | None, Query()] = None,
-    expertise: Annotated[list[Annotated[str, Query(max_length=60)]] | None, Query()] = None,
+    sector: FilterParam = None,
+    region: FilterParam = None,
+    organisation: FilterParam = None,
+    cohort: FilterParam = None,
+    expertise: FilterParam = None,
     sort: Literal["relevance", "name"] = "relevance",
     facets: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> SearchResults:
-    for values in (sector, region, organisation, cohort, expertise):
-        if values and len(values) > MAX_FILTER_VALUES:
-            raise Problem(
-                422,
-                "Too many filters",
-                f"At most {MAX_FILTER_VALUES} values per filter.",
-                "too-many-filters",
-            )
     wanted = _facet_names(facets)
     terms = parse_query(q)
     filters = search.SearchFilters(
-        sector=tuple(s.value for s in sector or ()),
-        region=tuple(r.value for r in region or ()),
-        organisation=tuple(organisation or ()),
-        cohort=tuple(cohort or ()),
-        expertise=tuple(expertise or ()),
+        sector=tuple(s.value for s in _values(sector, "sector", Sector)),
+        region=tuple(r.value for r in _values(region, "region", Region)),
+        organisation=_values(organisation, "organisation", UUID),
+        cohort=_values(cohort, "cohort", UUID),
+        expertise=_values(expertise, "expertise", _tag),
     )
     effective_sort = sort if terms else "name"
     after = None

@@ -97,3 +97,78 @@ async def publish_as_identity(stack, *events: IntegrationEvent) -> None:  # type
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def tiny_png() -> bytes:
+    """A real 1x1 PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+async def connect(client: httpx.AsyncClient, requester: Member, recipient: Member) -> None:
+    """A contact request from `requester`, accepted by `recipient`."""
+    made = await client.post(
+        "/api/directory/contact-requests",
+        json={"recipient_id": recipient.member_id, "reason": "We should compare notes on this."},
+        headers=requester.headers,
+    )
+    assert made.status_code == 201, made.text
+    accepted = await client.post(
+        f"/api/directory/contact-requests/{made.json()['id']}/decision",
+        json={"decision": "accept"},
+        headers=recipient.headers,
+    )
+    assert accepted.status_code == 200, accepted.text
+
+
+class TopicRecorder:
+    """Every event on a topic from the beginning, decoded, gathered in the background."""
+
+    def __init__(self, stack, topic: str) -> None:  # type: ignore[no-untyped-def]
+        self.stack = stack
+        self.topic = topic
+        self.events: list[Envelope] = []
+        self._task: Any = None
+
+    async def __aenter__(self) -> TopicRecorder:
+        import asyncio
+
+        from aiokafka import AIOKafkaConsumer
+
+        self.consumer = AIOKafkaConsumer(
+            self.topic,
+            bootstrap_servers=self.stack.infrastructure.kafka_bootstrap,
+            group_id=f"test-{uuid.uuid4().hex}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            fetch_max_wait_ms=10,
+        )
+        await self.consumer.start()
+
+        async def pump() -> None:
+            async for record in self.consumer:
+                self.events.append(Envelope.from_kafka(record.headers, record.value))
+
+        self._task = asyncio.create_task(pump())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._task.cancel()
+        await self.consumer.stop()
+
+    def of(self, event_type: str, subject: str) -> list[Envelope]:
+        return [e for e in self.events if e.type == event_type and e.subject == subject]
