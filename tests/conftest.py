@@ -170,6 +170,7 @@ async def stack(
         "mailbox_dir": mailbox.folder,
         "secure_cookies": False,
         "public_base_url": f"http://127.0.0.1:{ports['gateway']}",
+        "contact_requests_per_day": 5,  # directory: reach the daily limit quickly
     }
     for definition in (IDENTITY, DIRECTORY, FEEDBACK, CONTENT):
         url = await infrastructure.create_database(f"convene_{definition.name}")
