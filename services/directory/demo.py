@@ -247,7 +247,7 @@ async def seed_demo(
     seed: int = 2026,
     source: str = "/convene/directory",
     publish_events: bool = True,
-    batch: int = 2000,
+    batch: int = 1000,
 ) -> int:
     """Insert `count` demo leaders (skipping ids already present), index them, and (with
     `publish_events`) publish ProfilePublished for each new one. Returns how many were new."""
