@@ -7,6 +7,7 @@ Every path that returns profile data goes through `project_profile` (a whole pro
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -91,9 +92,27 @@ async def cohorts_of(session: AsyncSession, member_ids: Iterable[UUID]) -> dict[
     return found
 
 
+#: Tag labels change only when an admin adds a tag: a short in-process cache saves a query on
+#: every search (another replica's new tag shows within TAG_CACHE_SECONDS).
+TAG_CACHE_SECONDS = 30.0
+_tag_cache: tuple[float, dict[str, str]] | None = None
+
+
 async def tag_labels(session: AsyncSession) -> dict[str, str]:
+    global _tag_cache
+    now_ = time.monotonic()
+    if _tag_cache is not None and now_ - _tag_cache[0] < TAG_CACHE_SECONDS:
+        return _tag_cache[1]
     rows = await session.execute(select(ExpertiseTag.slug, ExpertiseTag.label))
-    return {slug: label for slug, label in rows}
+    labels = {slug: label for slug, label in rows}
+    _tag_cache = (now_, labels)
+    return labels
+
+
+def forget_tag_labels() -> None:
+    """After adding a tag in this process."""
+    global _tag_cache
+    _tag_cache = None
 
 
 def listed_to(profile: Profile, viewer: Viewer) -> bool:

@@ -19,11 +19,13 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Float,
     and_,
     bindparam,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -248,7 +250,9 @@ class SearchOutcome:
 
 
 def _listed() -> list[ColumnElement[bool]]:
-    return [Profile.status == "published", Profile.active.is_(True)]
+    # Literal SQL, not bound parameters: the planner must see the partial indexes' own
+    # predicate (status = 'published' AND active) to use them, even in a generic plan.
+    return [literal_column("profiles.status = 'published' AND profiles.active", Boolean)]
 
 
 def _ts_query(tsquery: str) -> ColumnElement[Any]:
@@ -292,8 +296,9 @@ async def search_profiles(
             .cte("candidates")
         )
         rank = func.ts_rank(candidates.c.search_vector, ts_query).cast(Float).label("rank")
-        ranked = select(candidates.c.member_id, rank).subquery("ranked")
-        query = select(ranked.c.member_id, ranked.c.rank)
+        matched = func.count().over().label("matched")
+        ranked = select(candidates.c.member_id, rank, matched).subquery("ranked")
+        query = select(ranked.c.member_id, ranked.c.rank, ranked.c.matched)
         if after is not None:
             key = float(after.key)
             query = query.where(
@@ -304,8 +309,8 @@ async def search_profiles(
             )
         query = query.order_by(ranked.c.rank.desc(), ranked.c.member_id).limit(limit + 1)
         rows = (await session.execute(query)).all()
-        count = (await session.execute(select(func.count()).select_from(candidates))).scalar_one()
-        capped = count > candidate_cap
+        # `matched` is counted before the cursor's filter: every page says whether it is capped.
+        capped = bool(rows) and rows[0].matched > candidate_cap
         hits = [SearchHit(r.member_id, float(r.rank)) for r in rows]
     else:
         query = select(Profile.member_id, Profile.sort_name).where(*conditions)

@@ -862,6 +862,7 @@ async def add_expertise(
         handlers.add_expertise_tag(commands.AddExpertiseTag(slug, body.label, admin.subject), uow)
     )
     await uow.commit()
+    views.forget_tag_labels()
     return TagRead(slug=tag.slug, label=tag.label)
 
 
