@@ -118,7 +118,22 @@ async def run(call: Awaitable[T]) -> T:
         raise as_problem(exc) from exc
 
 
+#: People, as opposed to service accounts (department_subscriber), which get public events only.
+PERSON_ROLES = ("member", "curator", "programme_admin")
+
+
+def _ensure_person(principal: Principal) -> None:
+    if not principal.has_role(*PERSON_ROLES):
+        raise Problem(403, "Forbidden", "The directory is for Convene members.", "not-a-member")
+
+
+async def _viewer(uow: UnitOfWorkDep, principal: Principal) -> Viewer:
+    _ensure_person(principal)
+    return await views.load_viewer(uow.session, principal)
+
+
 def _member_id(principal: Principal) -> UUID:
+    _ensure_person(principal)
     try:
         return UUID(principal.subject)
     except ValueError as exc:
@@ -276,7 +291,7 @@ async def search_profiles(
             )
         except search.BadCursor as exc:
             raise Problem(400, "Bad cursor", str(exc), "bad-cursor") from exc
-    viewer = await views.load_viewer(uow.session, caller)
+    viewer = await _viewer(uow, caller)
     try:
         outcome = await search.search_profiles(
             uow.session,
@@ -337,7 +352,7 @@ async def search_profiles(
 @profiles_router.get("/{member}", summary="A profile (`me` for your own)")
 async def read_profile(member: str, uow: UnitOfWorkDep, caller: CurrentPrincipal) -> ProfileRead:
     member_id = _resolve(member, caller)
-    viewer = await views.load_viewer(uow.session, caller)
+    viewer = await _viewer(uow, caller)
     body = await _profile_read(uow, member_id, viewer)
     if viewer.member_id is not None and not _may_manage(viewer, member_id):
         try:
@@ -369,7 +384,7 @@ async def update_profile(
         )
     )
     await uow.commit()
-    return await _profile_read(uow, member_id, await views.load_viewer(uow.session, caller))
+    return await _profile_read(uow, member_id, await _viewer(uow, caller))
 
 
 async def _owner_action(
@@ -384,7 +399,7 @@ async def _owner_action(
     else:
         await run(handlers.confirm_profile(commands.ConfirmProfile(member_id, actor), uow))
     await uow.commit()
-    return await _profile_read(uow, member_id, await views.load_viewer(uow.session, caller))
+    return await _profile_read(uow, member_id, await _viewer(uow, caller))
 
 
 @profiles_router.post("/{member}/publish", summary="List the profile in the directory")
@@ -429,7 +444,7 @@ async def upload_photo(
         )
     )
     await uow.commit()
-    return await _profile_read(uow, member_id, await views.load_viewer(uow.session, caller))
+    return await _profile_read(uow, member_id, await _viewer(uow, caller))
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -457,7 +472,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 )
 async def read_photo(member: str, uow: UnitOfWorkDep, caller: CurrentPrincipal) -> Response:
     member_id = _resolve(member, caller)
-    viewer = await views.load_viewer(uow.session, caller)
+    viewer = await _viewer(uow, caller)
     body = await _profile_read(uow, member_id, viewer)
     photo = await uow.session.get(Photo, member_id) if body.photo_url else None
     if photo is None:
@@ -489,7 +504,7 @@ async def _manager_or_admin(
     uow: UnitOfWorkDep, caller: Principal, member: str, *, admin_ok: bool
 ) -> tuple[UUID, Viewer]:
     member_id = _resolve(member, caller)
-    viewer = await views.load_viewer(uow.session, caller)
+    viewer = await _viewer(uow, caller)
     if not (_may_manage(viewer, member_id) or (admin_ok and viewer.is_admin)):
         raise Problem(
             403, "Forbidden", "Only the member or their delegate may see this.", "not-permitted"
@@ -747,7 +762,7 @@ async def list_contact_requests(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ContactRequestPage:
-    viewer = await views.load_viewer(uow.session, caller)
+    viewer = await _viewer(uow, caller)
     member_id = for_member or _member_id(caller)
     if not _may_manage(viewer, member_id):
         raise Problem(403, "Forbidden", "You are not a delegate for that member.", "not-permitted")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from directory_support import admin_headers, bearer, draft_member, listed_member
@@ -183,3 +185,11 @@ async def test_a_token_without_a_member_id_cannot_have_a_profile(client, stack) 
     service = bearer(await stack.token("department-x", ("department_subscriber",)))
     response = await client.get("/api/directory/profiles/me", headers=service)
     assert response.status_code == 403
+
+
+async def test_service_accounts_cannot_read_members(client, stack) -> None:
+    member = await listed_member(client, stack, "Sadie Private")
+    service = bearer(await stack.token(str(uuid.uuid4()), ("department_subscriber",)))
+    for path in (member.path, "/api/directory/profiles?q=Private", f"{member.path}/photo"):
+        response = await client.get(path, headers=service)
+        assert response.status_code == 403, path
