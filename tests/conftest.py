@@ -171,6 +171,7 @@ async def stack(
         "secure_cookies": False,
         "public_base_url": f"http://127.0.0.1:{ports['gateway']}",
         "pseudonym_key": "tests-only-7Qm2vX9rLk4pW8sZ3nB6yT1cH5gJ0dFa",  # feedback's HMAC key
+        "contact_requests_per_day": 5,  # directory: reach the daily limit quickly
     }
     for definition in (IDENTITY, DIRECTORY, FEEDBACK, CONTENT):
         url = await infrastructure.create_database(f"convene_{definition.name}")

@@ -1,3 +1,124 @@
-"""Events published by the directory service."""
+"""Events published by the directory service.
+
+Privacy: a profile event carries a member's private fields (email, phone, assistant, bio,
+photo) only while the member has made them visible to all `members`; a field that is null
+means "not shared with everyone", and a reader must drop any copy it holds. Narrower settings
+(`cohort`, `connections`, `hidden`) never leave the directory.
+
+Sector and region are plain strings (see the directory API guide for their values), not enums,
+so a reader built today keeps working when a value is added.
+
+These events are internal (Convene services only). The public variant for other departments
+(issue 9) will be its own models here, e.g. `directory.profile.public_published.v1` on topic
+`directory.profile_public.v1` with `public = True`, built by the same projection
+(services/directory/profile_events.py) with a narrower field list.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts.base import IntegrationEvent
+
+PROFILE_TOPIC = "directory.profile.v1"
+CONTACT_REQUEST_TOPIC = "directory.contact_request.v1"
+
+
+class _ProfileEvent(IntegrationEvent):
+    topic: ClassVar[str] = PROFILE_TOPIC
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: UUID
+
+
+class _ProfileSnapshot(_ProfileEvent):
+    """The whole profile as every member may see it, so a reader can replace its copy."""
+
+    full_name: str
+    preferred_name: str | None = None
+    job_title: str | None = None
+    organisation_id: UUID | None = Field(
+        default=None, description="An id from the directory's organisation list."
+    )
+    organisation_name: str = Field(description="The organisation's name as displayed.")
+    sector: str | None = Field(default=None, description="e.g. central_government, nhs_health.")
+    region: str | None = Field(default=None, description="A UK ITL1 region, e.g. london, wales.")
+    expertise: list[str] = Field(default_factory=list, description="Expertise tag slugs.")
+    languages: list[str] = Field(default_factory=list)
+    cohort_ids: list[UUID] = Field(default_factory=list)
+    bio: str | None = Field(default=None, description="Null unless visible to all members.")
+    email: str | None = Field(default=None, description="Null unless visible to all members.")
+    phone: str | None = Field(default=None, description="Null unless visible to all members.")
+    assistant_name: str | None = Field(default=None, description="Null unless members-visible.")
+    assistant_email: str | None = Field(default=None, description="Null unless members-visible.")
+    assistant_phone: str | None = Field(default=None, description="Null unless members-visible.")
+    has_photo: bool = Field(default=False, description="A members-visible photo exists.")
+    published_at: datetime
+    updated_at: datetime
+    confirmed_at: datetime | None = None
+
+
+class ProfilePublishedV1(_ProfileSnapshot):
+    """A member published their profile: it now appears in the directory."""
+
+    event_type: ClassVar[str] = "directory.profile.published.v1"
+
+
+class ProfileUpdatedV1(_ProfileSnapshot):
+    """A published profile changed (fields, visibility, cohort, organisation or freshness)."""
+
+    event_type: ClassVar[str] = "directory.profile.updated.v1"
+
+
+class ProfileRemovedV1(_ProfileEvent):
+    """A profile left the directory: unpublished, the member deactivated, or erased.
+
+    On `erased`, readers must delete everything they hold about the member.
+    """
+
+    event_type: ClassVar[str] = "directory.profile.removed.v1"
+
+    reason: str = Field(description="unpublished, deactivated or erased.")
+    removed_at: datetime
+
+
+class _ContactRequestEvent(IntegrationEvent):
+    topic: ClassVar[str] = CONTACT_REQUEST_TOPIC
+    subject_field: ClassVar[str] = "request_id"
+
+    request_id: UUID
+    requester_id: UUID
+    recipient_id: UUID
+
+
+class ContactRequestMadeV1(_ContactRequestEvent):
+    """A member asked another for contact; notifications tell the recipient."""
+
+    event_type: ClassVar[str] = "directory.contact_request.made.v1"
+
+    reason: str = Field(max_length=500)
+    made_by: UUID = Field(description="The requester, or their delegate acting for them.")
+    created_at: datetime
+    expires_at: datetime
+
+
+class ContactRequestAcceptedV1(_ContactRequestEvent):
+    """The recipient (or their delegate) accepted: the two are now connections."""
+
+    event_type: ClassVar[str] = "directory.contact_request.accepted.v1"
+
+    decided_by: UUID = Field(description="The recipient, or their delegate acting for them.")
+    decided_at: datetime
+
+
+class ContactRequestDeclinedV1(_ContactRequestEvent):
+    """The recipient (or their delegate) declined."""
+
+    event_type: ClassVar[str] = "directory.contact_request.declined.v1"
+
+    decided_by: UUID = Field(description="The recipient, or their delegate acting for them.")
+    decided_at: datetime

@@ -1,4 +1,4 @@
 from services.chassis.cli import run_service_cli
-from services.directory.bootstrap import SERVICE
+from services.directory.bootstrap import COMMANDS, SERVICE
 
-run_service_cli(SERVICE)
+run_service_cli(SERVICE, extra=COMMANDS)

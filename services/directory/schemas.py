@@ -2,17 +2,314 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from services.directory.domain.model import (
+    OrganisationType,
+    PrivateField,
+    Region,
+    Sector,
+    Visibility,
+)
+
+BIO_MAX_CHARS = 2000
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Phone = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=40, pattern=r"^[0-9+() \-]+$"
+    ),
+]
+Language = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
+TagSlug = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=60, pattern=r"^[a-z0-9-]+$"),
+]
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields, so a typo is a 422, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssistantWrite(Strict):
+    name: ShortText | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+
+
+class ProfileUpdate(Strict):
+    """Only the fields sent change; send null to clear one."""
+
+    preferred_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None
+    ) = None
+    job_title: ShortText | None = None
+    organisation_id: UUID | None = Field(default=None, description="An id from GET /organisations.")
+    sector: Sector | None = None
+    region: Region | None = None
+    bio: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=BIO_MAX_CHARS)] | None
+    ) = None
+    expertise: list[TagSlug] | None = Field(
+        default=None, max_length=15, description="Tag slugs from GET /expertise."
+    )
+    languages: list[Language] | None = Field(default=None, max_length=10)
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    assistant: AssistantWrite | None = None
+    visibility: dict[PrivateField, Visibility] | None = Field(
+        default=None, description="Who may see each private field (partial: others unchanged)."
+    )
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        for language in value:
+            if not re.fullmatch(r"[^\W\d_][^\W\d_ '\-]*(?:[ '\-][^\W\d_]+)*", language):
+                raise ValueError(f"{language!r} is not a language name")
+        return list(dict.fromkeys(value))
+
+
+class TagRead(BaseModel):
+    slug: str
+    label: str
+
+
+class CohortRead(BaseModel):
+    id: UUID
+    name: str
+    year: int
+
+
+class AssistantRead(BaseModel):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class MissingItemRead(BaseModel):
+    item: str
+    hint: str
+
+
+class CompletenessRead(BaseModel):
+    score: int = Field(description="0 to 100.")
+    missing: list[MissingItemRead]
 
 
 class ProfileRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    """A profile as the caller may see it: private fields they may not see are null."""
 
     member_id: UUID
     full_name: str
+    preferred_name: str | None = None
+    job_title: str | None = None
     organisation: str
+    organisation_id: UUID | None = None
+    sector: str | None = None
+    region: str | None = None
+    expertise: list[TagRead] = []
+    languages: list[str] = []
+    cohorts: list[CohortRead] = []
+    bio: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    assistant: AssistantRead | None = None
+    photo_url: str | None = None
+    status: str
+    stale: bool = False
+    created_at: datetime
+    updated_at: datetime | None = None
+    published_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    relation: list[str] = Field(
+        default=[], description="How the caller stands to this member: self, delegate, ..."
+    )
+    #: Only for the member and their delegates.
+    visibility: dict[str, str] | None = None
+    completeness: CompletenessRead | None = None
+
+
+class ProfileCard(BaseModel):
+    """One search result."""
+
+    member_id: UUID
+    full_name: str
+    preferred_name: str | None = None
+    job_title: str | None = None
+    organisation: str
+    organisation_id: UUID | None = None
+    sector: str | None = None
+    region: str | None = None
+    expertise: list[TagRead] = []
+    cohorts: list[CohortRead] = []
+    email: str | None = None
+    phone: str | None = None
+    assistant: AssistantRead | None = None
+    photo_url: str | None = None
+    stale: bool = False
+    snippet: str | None = Field(
+        default=None, description="HTML-escaped bio extract, matches in <mark>."
+    )
+
+
+class FacetValue(BaseModel):
+    value: str
+    label: str | None = None
+    count: int
+
+
+class SearchResults(BaseModel):
+    items: list[ProfileCard]
+    next_cursor: str | None = None
+    capped: bool = Field(
+        default=False,
+        description="More profiles matched than are ranked; add words or filters to narrow.",
+    )
+    facets: dict[str, list[FacetValue]] = {}
+
+
+class OrganisationCreate(Strict):
+    name: ShortText
+    type: OrganisationType
+    parent_id: UUID | None = None
+
+
+class OrganisationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    type: str
+    parent_id: UUID | None = None
+
+
+class OrganisationPage(BaseModel):
+    items: list[OrganisationRead]
+    next_cursor: str | None = None
+
+
+class ExpertiseTagCreate(Strict):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)]
+    slug: TagSlug | None = None
+
+
+class ContactRequestCreate(Strict):
+    recipient_id: UUID
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)]
+    on_behalf_of: UUID | None = Field(
+        default=None, description="A delegate sends for their principal."
+    )
+
+
+class ContactRequestRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    requester_id: UUID
+    requester_name: str | None = None
+    recipient_id: UUID
+    recipient_name: str | None = None
+    reason: str
     status: str
     created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None = None
+    decided_by: UUID | None = None
+    made_by: UUID | None = None
+
+
+class ContactRequestPage(BaseModel):
+    items: list[ContactRequestRead]
+    next_cursor: str | None = None
+
+
+class Decision(Strict):
+    decision: Literal["accept", "decline"]
+
+
+class BlockCreate(Strict):
+    member_id: UUID
+
+
+class DelegateCreate(Strict):
+    delegate_id: UUID
+
+
+class DelegateRead(BaseModel):
+    delegate_id: UUID
+    name: str | None = None
+    created_at: datetime
+
+
+class MemberRef(BaseModel):
+    member_id: UUID
+    name: str | None = None
+    since: datetime
+
+
+class ReportCreate(Strict):
+    kind: Literal["out_of_date", "leaver"]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
+class ReportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    member_id: UUID
+    kind: str
+    note: str
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None = None
+    #: Only programme admins see who reported.
+    reporter_id: UUID | None = None
+
+
+class NoticeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    message: str
+    created_at: datetime
+
+
+class ViewRead(BaseModel):
+    viewer_id: UUID
+    viewer_name: str | None = None
+    profile_id: UUID
+    viewed_at: datetime
+    viewer_is_admin: bool = False
+
+
+class ViewPage(BaseModel):
+    items: list[ViewRead]
+    next_cursor: str | None = None
+
+
+class ActivityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    actor_id: UUID | None
+    as_delegate: bool
+    action: str
+    details: dict[str, object]
+    at: datetime
+
+
+class ActivityPage(BaseModel):
+    items: list[ActivityRead]
+    next_cursor: str | None = None

@@ -29,13 +29,12 @@ async def test_invited_member_gets_a_draft_profile_in_the_directory(stack) -> No
             )
             return response if response.status_code == 200 else None
 
-        found = await eventually(profile)
-        assert found.json() == {
+        found = (await eventually(profile)).json()
+        assert {k: found[k] for k in ("member_id", "full_name", "organisation", "status")} == {
             "member_id": invitation["member_id"],
             "full_name": "Amara Okafor",
             "organisation": "Cabinet Office",
             "status": "draft",
-            "created_at": found.json()["created_at"],
         }
 
 

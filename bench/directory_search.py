@@ -1,0 +1,300 @@
+"""Directory search under load: figures, not a test (it asserts nothing).
+
+Starts embedded PostgreSQL and the broker, identity, directory and the gateway as their own
+processes (as `convene up` does), seeds 100,000 synthetic leaders, then for each target runs 16
+concurrent clients for 20 s and prints p50/p99 latency and requests/s:
+
+  bare      a bare FastAPI `async def` endpoint (the same machine, the same run: the yardstick)
+  direct    GET /profiles?q=... on the directory itself
+  gateway   GET /api/directory/profiles?q=... through the gateway (two hops)
+
+Queries rotate through names, organisations, common words, typos and filters. Usage:
+
+  python bench/directory_search.py [--profiles 100000] [--clients 16] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUERIES: list[dict[str, str]] = [
+    {"q": "Chelmsford"},
+    {"q": "Chelmsfrod"},
+    {"q": "director"},
+    {"q": "chief executive"},
+    {"q": "permanent secretary"},
+    {"q": "smith"},
+    {"q": "net zero"},
+    {"q": "digital", "sector": "central_government"},
+    {"q": "health", "region": "london"},
+    {"q": "police scotland"},
+    {"q": "housing", "sector": "local_government"},
+    {"q": "Manchester"},
+    {"q": "data ai"},
+    {"q": "Welsh Government"},
+    {"q": "resilience", "limit": "10"},
+    {"q": "Jones"},
+]
+
+BARE_APP = """
+from fastapi import FastAPI
+app = FastAPI()
+
+@app.get("/hello")
+async def hello() -> dict[str, str]:
+    return {"hello": "world"}
+"""
+
+
+def _client_process(url: str, token: str, seconds: float, clients: int, queue) -> None:  # type: ignore[no-untyped-def]
+    latencies: list[float] = []
+    errors = 0
+
+    async def one_client(offset: int) -> None:
+        nonlocal errors
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+            deadline = time.perf_counter() + seconds
+            index = offset
+            while time.perf_counter() < deadline:
+                params = QUERIES[index % len(QUERIES)]
+                index += 1
+                started = time.perf_counter()
+                response = await client.get(url, params=params)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    errors += 1
+
+    async def main() -> None:
+        await asyncio.gather(*(one_client(i * 3) for i in range(clients)))
+
+    asyncio.run(main())
+    queue.put((latencies, errors))
+
+
+def load(url: str, token: str, *, clients: int, seconds: float, processes: int) -> dict[str, float]:
+    """`clients` concurrent clients spread over `processes` load-generator processes."""
+    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    per_process = [
+        clients // processes + (1 if i < clients % processes else 0) for i in range(processes)
+    ]
+    workers = [
+        multiprocessing.Process(target=_client_process, args=(url, token, seconds, n, queue))
+        for n in per_process
+        if n
+    ]
+    for worker in workers:
+        worker.start()
+    latencies: list[float] = []
+    errors = 0
+    for _ in workers:
+        got, failed = queue.get()
+        latencies += got
+        errors += failed
+    for worker in workers:
+        worker.join()
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / seconds,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1],
+    }
+
+
+def wait_ready(url: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"bench: {url} not ready after {timeout:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--profiles", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
+    args = parser.parse_args()
+
+    from devstack.broker import EmbeddedBroker
+    from devstack.postgres import EmbeddedPostgres, free_port
+
+    python = sys.executable
+    work = Path(tempfile.mkdtemp(prefix="convene-bench-"))
+    postgres = EmbeddedPostgres(work / "postgres", free_port())
+    broker = EmbeddedBroker(free_port(), work / "broker.log")
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        postgres.start()
+        broker.start()
+        server = postgres.url().rsplit("/", 1)[0]
+        ports = {name: free_port() for name in ("identity", "directory", "gateway", "bare")}
+        env = dict(os.environ)
+        env.update(
+            {
+                "IDENTITY_DATABASE_URL": f"{server}/convene_identity",
+                "DIRECTORY_DATABASE_URL": f"{server}/convene_directory",
+                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+                "AUTH_JWKS_URL": f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json",
+                "GATEWAY_IDENTITY_URL": f"http://127.0.0.1:{ports['identity']}",
+                "GATEWAY_DIRECTORY_URL": f"http://127.0.0.1:{ports['directory']}",
+                "IDENTITY_MAILBOX_DIR": str(work / "mail"),
+                "IDENTITY_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['gateway']}",
+                "OTEL_SDK_DISABLED": "true",
+                "PYTHONPATH": str(ROOT),
+            }
+        )
+        import asyncpg
+
+        async def create_databases() -> None:
+            conn = await asyncpg.connect(f"{server}/postgres")
+            for name in ("convene_identity", "convene_directory"):
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.close()
+
+        asyncio.run(create_databases())
+        for service in ("identity", "directory"):
+            subprocess.run([python, "-m", f"services.{service}", "migrate"], env=env, check=True)
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                python,
+                "-m",
+                "services.directory",
+                "seed-demo",
+                "--count",
+                str(args.profiles),
+                "--no-events",
+            ],
+            env=env,
+            check=True,
+        )
+        print(f"bench: seeded {args.profiles} profiles in {time.perf_counter() - started:.0f} s")
+        log = (work / "services.log").open("wb")
+        for service in ("identity", "directory"):
+            processes.append(
+                subprocess.Popen(
+                    [python, "-m", f"services.{service}", "serve", "--port", str(ports[service])],
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
+        processes.append(
+            subprocess.Popen(
+                [python, "-m", "services.gateway", "serve", "--port", str(ports["gateway"])],
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+        )
+        (work / "bare_app.py").write_text(BARE_APP)
+        processes.append(
+            subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "bare_app:app",
+                    "--port",
+                    str(ports["bare"]),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                cwd=work,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+        )
+        for name in ("identity", "directory"):
+            wait_ready(f"http://127.0.0.1:{ports[name]}/readyz")
+        # The gateway's readiness also wants feedback and content, which this bench leaves out.
+        wait_ready(f"http://127.0.0.1:{ports['gateway']}/healthz")
+        wait_ready(f"http://127.0.0.1:{ports['bare']}/hello")
+        token = (
+            subprocess.run(
+                [
+                    python,
+                    "-m",
+                    "services.identity",
+                    "issue-token",
+                    "--subject",
+                    "00000000-0000-4000-8000-0000000be7c4",
+                    "--minutes",
+                    "30",
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+
+        targets = {
+            "bare": f"http://127.0.0.1:{ports['bare']}/hello",
+            "direct": f"http://127.0.0.1:{ports['directory']}/profiles",
+            "gateway": f"http://127.0.0.1:{ports['gateway']}/api/directory/profiles",
+        }
+        # Warm caches and connection pools, then measure each target in turn.
+        load(targets["gateway"], token, clients=4, seconds=3, processes=1)
+        results = {}
+        for name, url in targets.items():
+            results[name] = load(
+                url, token, clients=args.clients, seconds=args.seconds, processes=args.processes
+            )
+            r = results[name]
+            print(
+                f"{name:8} {r['rps']:8.0f} req/s   p50 {r['p50_ms']:6.1f} ms   "
+                f"p99 {r['p99_ms']:6.1f} ms   ({r['requests']} requests, {r['errors']} errors)"
+            )
+        bare = results["bare"]["rps"]
+        print(
+            f"ratio to bare: direct {results['direct']['rps'] / bare:.2f}, "
+            f"gateway {results['gateway']['rps'] / bare:.2f}   "
+            f"(targets: direct >= 0.50, gateway >= 0.33, p99 <= 25 ms)"
+        )
+        print(
+            f"machine: {os.cpu_count()} CPUs; {args.clients} clients over {args.processes} "
+            f"load processes on the same machine"
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        broker.stop()
+        postgres.destroy()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,448 @@
+"""Profile search: the index (what it holds), typo tolerance, relevance, facets.
+
+Privacy by construction: the index holds only what every member may see (names, job title,
+organisation, expertise, sector, region, and the bio only while it is `members`-visible), so no
+query, snippet, sort or count can reveal a narrower field. Contact fields are never indexed.
+
+Cost is bounded: at most MAX_TERMS terms, at most `candidate_cap` matches ranked (the first in
+index order; `capped` says when there were more), a statement timeout on every search.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import String, Text
+
+from services.directory.adapters.orm import (
+    Cohort,
+    CohortMembership,
+    ExpertiseTag,
+    Organisation,
+    Profile,
+)
+from services.directory.domain.search_query import SearchTerms
+
+_REFRESH = text(
+    """
+    UPDATE profiles AS p SET search_vector = CASE WHEN p.status = 'published' THEN
+        setweight(to_tsvector('simple',
+            coalesce(p.full_name, '') || ' ' || coalesce(p.preferred_name, '')), 'A')
+        || setweight(to_tsvector('simple',
+            coalesce(p.job_title, '') || ' ' || coalesce(o.name, p.organisation)), 'B')
+        || setweight(to_tsvector('simple', coalesce(
+            (SELECT string_agg(t.label, ' ') FROM expertise_tags t
+             WHERE t.slug = ANY (p.expertise)), '')), 'B')
+        || setweight(to_tsvector('simple',
+            replace(coalesce(p.sector, ''), '_', ' ') || ' '
+            || replace(coalesce(p.region, ''), '_', ' ')), 'C')
+        || setweight(to_tsvector('simple', CASE WHEN p.visibility ->> 'bio' = 'members'
+            THEN coalesce(p.bio, '') ELSE '' END), 'D')
+    END
+    FROM profiles AS p2 LEFT JOIN organisations AS o ON o.id = p2.organisation_id
+    WHERE p2.member_id = p.member_id
+      AND (CAST(:member_id AS uuid) IS NULL OR p.member_id = CAST(:member_id AS uuid))
+    """
+)
+
+_REMEMBER_WORDS = text(
+    """
+    INSERT INTO search_words (word)
+    SELECT DISTINCT w FROM profiles, unnest(tsvector_to_array(search_vector)) AS w
+    WHERE search_vector IS NOT NULL
+      AND (CAST(:member_id AS uuid) IS NULL OR member_id = CAST(:member_id AS uuid))
+      AND length(w) BETWEEN 3 AND 100 AND w ~ '^[[:alnum:]]+$'
+    ON CONFLICT DO NOTHING
+    """
+)
+
+
+async def refresh_search_index(session: AsyncSession, member_id: UUID | None) -> None:
+    """Rebuild the index entry of one profile (or of all, with None) from its current state.
+
+    Call after any change to a profile, its organisation's name or its visibility.
+    """
+    params = {"member_id": str(member_id) if member_id else None}
+    await session.execute(_REFRESH, params)
+    await session.execute(_REMEMBER_WORDS, params)
+
+
+async def forget_words(session: AsyncSession, words: Sequence[str]) -> None:
+    """Drop vocabulary words no listed profile holds any more (after an erasure)."""
+    if not words:
+        return
+    await session.execute(
+        text(
+            """
+            DELETE FROM search_words AS w WHERE w.word = ANY (CAST(:words AS text[]))
+            AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.status = 'published' AND p.active
+                            AND p.search_vector @@ plainto_tsquery('simple', w.word))
+            """
+        ),
+        {"words": list(words)},
+    )
+
+
+async def indexed_words(session: AsyncSession, member_id: UUID) -> list[str]:
+    rows = await session.execute(
+        text(
+            "SELECT unnest(tsvector_to_array(search_vector)) FROM profiles "
+            "WHERE member_id = :member_id AND search_vector IS NOT NULL"
+        ),
+        {"member_id": member_id},
+    )
+    return [row[0] for row in rows]
+
+
+async def similar_words(session: AsyncSession, terms: SearchTerms) -> dict[str, list[str]]:
+    """For each longer term that is not itself an indexed word, up to 3 indexed words that
+    look like it (pg_trgm similarity): "chelmsfrod" -> ["chelmsford"]."""
+    fuzzy = list(terms.fuzzy_terms())
+    if not fuzzy:
+        return {}
+    rows = await session.execute(
+        text(
+            """
+            SELECT t.term, s.word FROM unnest(CAST(:terms AS text[])) AS t(term)
+            CROSS JOIN LATERAL (
+                SELECT word FROM search_words
+                WHERE word % t.term AND word <> t.term
+                  AND NOT EXISTS (SELECT 1 FROM search_words e WHERE e.word = t.term)
+                ORDER BY word <-> t.term LIMIT 3
+            ) AS s
+            """
+        ),
+        {"terms": fuzzy},
+    )
+    found: dict[str, list[str]] = {}
+    for term, word in rows:
+        found.setdefault(term, []).append(word)
+    return found
+
+
+# -- filters, cursors -----------------------------------------------------------------------
+
+FACETS = ("sector", "region", "organisation", "cohort", "expertise")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Within a facet values are alternatives (OR); across facets all must hold (AND)."""
+
+    sector: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
+    organisation: tuple[UUID, ...] = ()
+    cohort: tuple[UUID, ...] = ()
+    expertise: tuple[str, ...] = ()
+
+    def conditions(self, *, skip: str | None = None) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.sector and skip != "sector":
+            found.append(Profile.sector.in_(self.sector))
+        if self.region and skip != "region":
+            found.append(Profile.region.in_(self.region))
+        if self.organisation and skip != "organisation":
+            found.append(Profile.organisation_id.in_(self.organisation))
+        if self.expertise and skip != "expertise":
+            found.append(
+                Profile.expertise.overlap(
+                    bindparam("expertise_any", list(self.expertise), type_=ARRAY(String(60)))
+                )
+            )
+        if self.cohort and skip != "cohort":
+            found.append(
+                Profile.member_id.in_(
+                    select(CohortMembership.member_id).where(
+                        CohortMembership.cohort_id.in_(self.cohort)
+                    )
+                )
+            )
+        return found
+
+    def fingerprint(self, terms: SearchTerms, sort: str) -> str:
+        payload = json.dumps(
+            [
+                list(terms.terms),
+                sort,
+                sorted(self.sector),
+                sorted(self.region),
+                sorted(str(o) for o in self.organisation),
+                sorted(str(c) for c in self.cohort),
+                sorted(self.expertise),
+            ]
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SearchCursor:
+    """Where the previous page ended, bound to the query it came from."""
+
+    key: float | str
+    member_id: UUID
+    fingerprint: str
+
+    def encode(self) -> str:
+        raw = json.dumps([self.key, str(self.member_id), self.fingerprint]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, *, fingerprint: str, sort: str) -> SearchCursor:
+        try:
+            if len(token) > 400:
+                raise ValueError("too long")
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            key, member_id, mark = json.loads(raw)
+            if sort == "relevance" and not isinstance(key, int | float):
+                raise ValueError("key")
+            if sort == "name" and not isinstance(key, str):
+                raise ValueError("key")
+            cursor = cls(key, UUID(member_id), str(mark))
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise BadCursor("The page cursor is not valid.") from exc
+        if cursor.fingerprint != fingerprint:
+            raise BadCursor("The page cursor belongs to a different search.")
+        return cursor
+
+
+# -- search -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    member_id: UUID
+    #: The rank (relevance) or the sort name (name): what the cursor resumes from.
+    sort_key: float | str
+    snippet: str | None = None
+
+
+@dataclass
+class SearchOutcome:
+    hits: list[SearchHit]
+    next_cursor: str | None
+    #: More profiles matched than were ranked: refine the search or add filters.
+    capped: bool = False
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _listed() -> list[ColumnElement[bool]]:
+    # Literal SQL, not bound parameters: the planner must see the partial indexes' own
+    # predicate (status = 'published' AND active) to use them, even in a generic plan.
+    return [literal_column("profiles.status = 'published' AND profiles.active", Boolean)]
+
+
+def _ts_query(tsquery: str) -> ColumnElement[Any]:
+    return func.to_tsquery(text("'simple'::regconfig"), bindparam("tsq", tsquery, type_=Text))
+
+
+#: Marks around matched words in snippets; swapped for <mark> after HTML-escaping.
+MARK_START, MARK_STOP = "\x02", "\x03"
+
+
+async def search_profiles(
+    session: AsyncSession,
+    *,
+    terms: SearchTerms,
+    filters: SearchFilters,
+    sort: str,
+    limit: int,
+    after: SearchCursor | None,
+    candidate_cap: int,
+    timeout_ms: int,
+) -> SearchOutcome:
+    """One page of listed profiles, best first (relevance) or by name.
+
+    Relevance ranks at most `candidate_cap` matches; keyset pages over (rank, member_id) or
+    (sort_name, member_id) stay stable when profiles are added between pages.
+    """
+    await session.execute(text(f"SET LOCAL statement_timeout = {int(timeout_ms)}"))
+    fingerprint = filters.fingerprint(terms, sort)
+    conditions = _listed() + filters.conditions()
+    ts_query = None
+    if terms:
+        similar = await similar_words(session, terms)
+        ts_query = _ts_query(terms.tsquery(similar))
+        conditions.append(Profile.search_vector.op("@@")(ts_query))
+    capped = False
+    if sort == "relevance" and ts_query is not None:
+        candidates = (
+            select(Profile.member_id, Profile.search_vector)
+            .where(*conditions)
+            .limit(candidate_cap + 1)
+            .cte("candidates")
+        )
+        rank = func.ts_rank(candidates.c.search_vector, ts_query).cast(Float).label("rank")
+        matched = func.count().over().label("matched")
+        ranked = select(candidates.c.member_id, rank, matched).subquery("ranked")
+        query = select(ranked.c.member_id, ranked.c.rank, ranked.c.matched)
+        if after is not None:
+            key = float(after.key)
+            query = query.where(
+                or_(
+                    ranked.c.rank < key,
+                    and_(ranked.c.rank == key, ranked.c.member_id > after.member_id),
+                )
+            )
+        query = query.order_by(ranked.c.rank.desc(), ranked.c.member_id).limit(limit + 1)
+        rows = (await session.execute(query)).all()
+        # `matched` is counted before the cursor's filter: every page says whether it is capped.
+        capped = bool(rows) and rows[0].matched > candidate_cap
+        hits = [SearchHit(r.member_id, float(r.rank)) for r in rows]
+    else:
+        query = select(Profile.member_id, Profile.sort_name).where(*conditions)
+        if after is not None:
+            key_name = str(after.key)
+            query = query.where(
+                or_(
+                    Profile.sort_name > key_name,
+                    and_(Profile.sort_name == key_name, Profile.member_id > after.member_id),
+                )
+            )
+        query = query.order_by(Profile.sort_name, Profile.member_id).limit(limit + 1)
+        rows = (await session.execute(query)).all()
+        hits = [SearchHit(r.member_id, r.sort_name) for r in rows]
+    next_cursor = None
+    if len(hits) > limit:
+        hits = hits[:limit]
+        last = hits[-1]
+        next_cursor = SearchCursor(last.sort_key, last.member_id, fingerprint).encode()
+    if ts_query is not None and hits:
+        await _add_snippets(session, hits, ts_query)
+    return SearchOutcome(hits=hits, next_cursor=next_cursor, capped=capped)
+
+
+async def _add_snippets(
+    session: AsyncSession, hits: list[SearchHit], ts_query: ColumnElement[Any]
+) -> None:
+    """Matched words in context, from the members-visible bio only (never a narrower field)."""
+    options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=24, MinWords=10"
+    bio_if_public = text("CASE WHEN visibility ->> 'bio' = 'members' THEN bio END")
+    query = select(
+        Profile.member_id,
+        func.ts_headline(
+            text("'simple'::regconfig"), bio_if_public, ts_query, bindparam("hl", options)
+        ),
+        func.to_tsvector(text("'simple'::regconfig"), func.coalesce(bio_if_public, "")).op("@@")(
+            ts_query
+        ),
+    ).where(Profile.member_id.in_([h.member_id for h in hits]))
+    snippets = {}
+    for member_id, headline, bio_matched in await session.execute(query):
+        if headline and bio_matched:
+            snippets[member_id] = headline
+    for hit in hits:
+        hit.snippet = snippets.get(hit.member_id)
+
+
+# -- facets -----------------------------------------------------------------------------------
+
+FACET_LIMIT = 50
+
+
+async def facet_counts(
+    session: AsyncSession,
+    *,
+    terms: SearchTerms,
+    filters: SearchFilters,
+    wanted: Sequence[str],
+) -> dict[str, list[dict[str, Any]]]:
+    """Counts of listed profiles per facet value, under the text query and every filter except
+    the facet's own (so the other values of a facet you filtered on still show their counts).
+    At most FACET_LIMIT values per facet, largest first."""
+    text_conditions: list[ColumnElement[bool]] = []
+    if terms:
+        similar = await similar_words(session, terms)
+        text_conditions.append(Profile.search_vector.op("@@")(_ts_query(terms.tsquery(similar))))
+    result: dict[str, list[dict[str, Any]]] = {}
+    for facet in wanted:
+        where = _listed() + text_conditions + filters.conditions(skip=facet)
+        result[facet] = await _facet(session, facet, where)
+    return result
+
+
+async def _facet(
+    session: AsyncSession, facet: str, where: list[ColumnElement[bool]]
+) -> list[dict[str, Any]]:
+    count = func.count().label("count")
+    if facet in ("sector", "region"):
+        column = Profile.sector if facet == "sector" else Profile.region
+        rows = await session.execute(
+            select(column, count)
+            .where(*where, column.is_not(None))
+            .group_by(column)
+            .order_by(count.desc(), column)
+            .limit(FACET_LIMIT)
+        )
+        return [{"value": value, "count": n} for value, n in rows]
+    if facet == "organisation":
+        rows = await session.execute(
+            select(Organisation.id, Organisation.name, count)
+            .select_from(Profile)
+            .join(Organisation, Organisation.id == Profile.organisation_id)
+            .where(*where)
+            .group_by(Organisation.id, Organisation.name)
+            .order_by(count.desc(), Organisation.name)
+            .limit(FACET_LIMIT)
+        )
+        return [{"value": str(i), "label": name, "count": n} for i, name, n in rows]
+    if facet == "cohort":
+        rows = await session.execute(
+            select(Cohort.id, Cohort.name, Cohort.year, count)
+            .select_from(Profile)
+            .join(CohortMembership, CohortMembership.member_id == Profile.member_id)
+            .join(Cohort, Cohort.id == CohortMembership.cohort_id)
+            .where(*where)
+            .group_by(Cohort.id, Cohort.name, Cohort.year)
+            .order_by(count.desc(), Cohort.year.desc())
+            .limit(FACET_LIMIT)
+        )
+        return [
+            {"value": str(i), "label": f"{name} ({year})", "count": n} for i, name, year, n in rows
+        ]
+    tag = func.unnest(Profile.expertise).label("tag")
+    inner = select(tag).where(*where).subquery()
+    rows = await session.execute(
+        select(inner.c.tag, ExpertiseTag.label, count)
+        .join(ExpertiseTag, ExpertiseTag.slug == inner.c.tag, isouter=True)
+        .group_by(inner.c.tag, ExpertiseTag.label)
+        .order_by(count.desc(), inner.c.tag)
+        .limit(FACET_LIMIT)
+    )
+    return [{"value": slug, "label": label or slug, "count": n} for slug, label, n in rows]
+
+
+__all__ = [
+    "FACETS",
+    "BadCursor",
+    "SearchCursor",
+    "SearchFilters",
+    "SearchOutcome",
+    "facet_counts",
+    "forget_words",
+    "refresh_search_index",
+    "search_profiles",
+]

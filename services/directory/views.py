@@ -1,0 +1,436 @@
+"""Read-side queries for the directory's API, with the privacy rules applied on the way out.
+
+Every path that returns profile data goes through `project_profile` (a whole profile) or
+`project_card` (a search result): both take the viewer, so no read path forgets privacy.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, func, literal, or_, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.chassis.tokens import Principal
+from services.directory.adapters.orm import (
+    ActivityEntry,
+    Block,
+    Cohort,
+    CohortMembership,
+    ContactRequest,
+    Delegate,
+    ExpertiseTag,
+    Notice,
+    Organisation,
+    Profile,
+    ProfileReport,
+    ProfileView,
+)
+from services.directory.adapters.search import MARK_START, MARK_STOP
+from services.directory.domain.model import (
+    PrivateField,
+    ProfileFacts,
+    ProfileStatus,
+    Relation,
+    Viewer,
+    completeness,
+    is_stale,
+    visibility_settings,
+    visible_fields,
+)
+
+ADMIN_ROLE = "programme_admin"
+
+
+async def load_viewer(session: AsyncSession, principal: Principal) -> Viewer:
+    """The caller's cohorts, connections and principals (whom they are delegate for): one query."""
+    try:
+        member_id = UUID(principal.subject)
+    except ValueError:
+        return Viewer(member_id=principal.subject, is_admin=principal.has_role(ADMIN_ROLE))
+    row = (
+        await session.execute(
+            text(
+                """
+                SELECT
+                  ARRAY(SELECT cohort_id::text FROM cohort_memberships WHERE member_id = :id),
+                  ARRAY(SELECT other_id::text FROM connections WHERE member_id = :id),
+                  ARRAY(SELECT principal_id::text FROM delegates WHERE delegate_id = :id)
+                """
+            ),
+            {"id": member_id},
+        )
+    ).one()
+    return Viewer(
+        member_id=str(member_id),
+        cohorts=frozenset(row[0]),
+        connections=frozenset(row[1]),
+        principals=frozenset(row[2]),
+        is_admin=principal.has_role(ADMIN_ROLE),
+    )
+
+
+async def cohorts_of(session: AsyncSession, member_ids: Iterable[UUID]) -> dict[UUID, list[Cohort]]:
+    ids = list(member_ids)
+    found: dict[UUID, list[Cohort]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = await session.execute(
+        select(CohortMembership.member_id, Cohort)
+        .join(Cohort, Cohort.id == CohortMembership.cohort_id)
+        .where(CohortMembership.member_id.in_(ids))
+        .order_by(Cohort.year.desc(), Cohort.name)
+    )
+    for member_id, cohort in rows:
+        found[member_id].append(cohort)
+    return found
+
+
+#: Tag labels change only when an admin adds a tag: a short in-process cache saves a query on
+#: every search (another replica's new tag shows within TAG_CACHE_SECONDS).
+TAG_CACHE_SECONDS = 30.0
+_tag_cache: tuple[float, dict[str, str]] | None = None
+
+
+async def tag_labels(session: AsyncSession) -> dict[str, str]:
+    global _tag_cache
+    now_ = time.monotonic()
+    if _tag_cache is not None and now_ - _tag_cache[0] < TAG_CACHE_SECONDS:
+        return _tag_cache[1]
+    rows = await session.execute(select(ExpertiseTag.slug, ExpertiseTag.label))
+    labels = {slug: label for slug, label in rows}
+    _tag_cache = (now_, labels)
+    return labels
+
+
+def forget_tag_labels() -> None:
+    """After adding a tag in this process."""
+    global _tag_cache
+    _tag_cache = None
+
+
+def listed_to(profile: Profile, viewer: Viewer) -> bool:
+    """Whether the viewer may see the profile at all: published and active, or their own
+    (or their principal's) draft, or any profile for a programme admin."""
+    mine = viewer.member_id is not None and (
+        viewer.member_id == str(profile.member_id) or str(profile.member_id) in viewer.principals
+    )
+    if mine or viewer.is_admin:
+        return True
+    return profile.status == ProfileStatus.PUBLISHED and profile.active
+
+
+def relations(profile: Profile, viewer: Viewer, cohorts: Sequence[Cohort]) -> frozenset[Relation]:
+    return viewer.relation_to(str(profile.member_id), frozenset(str(c.id) for c in cohorts))
+
+
+def _contact(profile: Profile, shown: frozenset[PrivateField]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "email": profile.email if PrivateField.EMAIL in shown else None,
+        "phone": profile.phone if PrivateField.PHONE in shown else None,
+        "assistant": None,
+        "photo_url": (
+            f"/profiles/{profile.member_id}/photo"
+            if PrivateField.PHOTO in shown and profile.has_photo
+            else None
+        ),
+    }
+    if PrivateField.ASSISTANT in shown and (
+        profile.assistant_name or profile.assistant_email or profile.assistant_phone
+    ):
+        fields["assistant"] = {
+            "name": profile.assistant_name,
+            "email": profile.assistant_email,
+            "phone": profile.assistant_phone,
+        }
+    return fields
+
+
+def _organisation(profile: Profile, organisation: Organisation | None) -> dict[str, Any]:
+    return {
+        "organisation": organisation.name if organisation else profile.organisation,
+        "organisation_id": organisation.id if organisation else None,
+    }
+
+
+def project_card(
+    profile: Profile,
+    viewer: Viewer,
+    *,
+    cohorts: Sequence[Cohort],
+    organisation: Organisation | None,
+    labels: dict[str, str],
+    snippet: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A search result: the listing fields plus the private fields this viewer may see."""
+    shown = visible_fields(
+        visibility_settings(profile.visibility), relations(profile, viewer, cohorts)
+    )
+    return {
+        "member_id": profile.member_id,
+        "full_name": profile.full_name,
+        "preferred_name": profile.preferred_name,
+        "job_title": profile.job_title,
+        **_organisation(profile, organisation),
+        "sector": profile.sector,
+        "region": profile.region,
+        "expertise": [{"slug": s, "label": labels.get(s, s)} for s in profile.expertise],
+        "cohorts": [{"id": c.id, "name": c.name, "year": c.year} for c in cohorts],
+        **_contact(profile, shown),
+        "stale": is_stale(profile.confirmed_at, now),
+        "snippet": _render_snippet(snippet),
+    }
+
+
+def _render_snippet(snippet: str | None) -> str | None:
+    """HTML-escaped text with the matched words in <mark>: safe to insert into a page."""
+    if not snippet:
+        return None
+    escaped = html.escape(snippet, quote=False)
+    return escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+
+
+def project_profile(
+    profile: Profile,
+    viewer: Viewer,
+    *,
+    cohorts: Sequence[Cohort],
+    organisation: Organisation | None,
+    labels: dict[str, str],
+    now: datetime,
+) -> dict[str, Any]:
+    """A whole profile as this viewer may see it; owners and delegates also get the
+    visibility settings and the completeness nudges."""
+    related = relations(profile, viewer, cohorts)
+    settings = visibility_settings(profile.visibility)
+    shown = visible_fields(settings, related)
+    owner_view = Relation.SELF in related or Relation.DELEGATE in related
+    body: dict[str, Any] = {
+        "member_id": profile.member_id,
+        "full_name": profile.full_name,
+        "preferred_name": profile.preferred_name,
+        "job_title": profile.job_title,
+        **_organisation(profile, organisation),
+        "sector": profile.sector,
+        "region": profile.region,
+        "expertise": [{"slug": s, "label": labels.get(s, s)} for s in profile.expertise],
+        "languages": list(profile.languages),
+        "cohorts": [{"id": c.id, "name": c.name, "year": c.year} for c in cohorts],
+        "bio": profile.bio if PrivateField.BIO in shown else None,
+        **_contact(profile, shown),
+        "status": profile.status,
+        "stale": is_stale(profile.confirmed_at, now),
+        "created_at": profile.created_at,
+        "updated_at": profile.updated_at,
+        "published_at": profile.published_at,
+        "confirmed_at": profile.confirmed_at,
+        "relation": sorted(r.value for r in related if r not in (Relation.EVERYONE,)),
+        "visibility": None,
+        "completeness": None,
+    }
+    if owner_view:
+        body["visibility"] = {f.value: v.value for f, v in settings.items()}
+        score, missing = completeness(facts_of(profile))
+        body["completeness"] = {
+            "score": score,
+            "missing": [{"item": m.item, "hint": m.hint} for m in missing],
+        }
+    return body
+
+
+def facts_of(profile: Profile) -> ProfileFacts:
+    return ProfileFacts(
+        job_title=profile.job_title,
+        organisation_id=str(profile.organisation_id) if profile.organisation_id else None,
+        sector=profile.sector,
+        region=profile.region,
+        bio=profile.bio,
+        expertise=tuple(profile.expertise or ()),
+        languages=tuple(profile.languages or ()),
+        has_photo=profile.has_photo,
+        has_contact=bool(profile.email or profile.phone),
+        preferred_name=profile.preferred_name,
+    )
+
+
+@dataclass
+class LoadedProfile:
+    profile: Profile
+    organisation: Organisation | None
+    cohorts: list[Cohort]
+
+
+async def load_profiles(session: AsyncSession, member_ids: Sequence[UUID]) -> list[LoadedProfile]:
+    """Profiles with organisation and cohorts, in the order of `member_ids` (missing skipped)."""
+    if not member_ids:
+        return []
+    rows = await session.execute(
+        select(Profile, Organisation)
+        .join(Organisation, Organisation.id == Profile.organisation_id, isouter=True)
+        .where(Profile.member_id.in_(member_ids))
+    )
+    by_id = {p.member_id: (p, o) for p, o in rows}
+    cohorts = await cohorts_of(session, by_id)
+    return [LoadedProfile(by_id[i][0], by_id[i][1], cohorts[i]) for i in member_ids if i in by_id]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- lists ----------------------------------------------------------------------------------
+
+
+#: pg_trgm word similarity above which an organisation name matches a mistyped query.
+ORGANISATION_SIMILARITY = 0.45
+
+
+async def organisations(
+    session: AsyncSession, *, q: str | None, type_: str | None, limit: int, after: str | None
+) -> Sequence[Organisation]:
+    """By name (keyset on lower(name)); `q` matches anywhere in the name, typos allowed."""
+    query = select(Organisation)
+    if q:
+        query = query.where(
+            or_(
+                Organisation.name.ilike(f"%{_like(q)}%"),
+                func.word_similarity(q, Organisation.name) >= ORGANISATION_SIMILARITY,
+            )
+        )
+    if type_:
+        query = query.where(Organisation.type == type_)
+    if after is not None:
+        query = query.where(func.lower(Organisation.name) > after)
+    return (await session.scalars(query.order_by(func.lower(Organisation.name)).limit(limit))).all()
+
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def contact_requests(
+    session: AsyncSession,
+    *,
+    member_id: UUID,
+    direction: str,
+    status: str | None,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+) -> Sequence[ContactRequest]:
+    column = ContactRequest.recipient_id if direction == "incoming" else ContactRequest.requester_id
+    query = select(ContactRequest).where(column == member_id)
+    if status == "expired":
+        query = query.where(
+            or_(
+                ContactRequest.status == "expired",
+                and_(ContactRequest.status == "pending", ContactRequest.expires_at <= now()),
+            )
+        )
+    elif status == "pending":
+        query = query.where(ContactRequest.status == "pending", ContactRequest.expires_at > now())
+    elif status is not None:
+        query = query.where(ContactRequest.status == status)
+    if after is not None:
+        query = query.where(
+            tuple_(ContactRequest.created_at, ContactRequest.id)
+            < tuple_(literal(after[0]), literal(after[1]))
+        )
+    return (
+        await session.scalars(
+            query.order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc()).limit(limit)
+        )
+    ).all()
+
+
+async def blocked_by(session: AsyncSession, member_id: UUID) -> Sequence[Block]:
+    return (
+        await session.scalars(
+            select(Block).where(Block.blocker_id == member_id).order_by(Block.created_at.desc())
+        )
+    ).all()
+
+
+async def delegates_of(session: AsyncSession, member_id: UUID) -> Sequence[Delegate]:
+    return (
+        await session.scalars(
+            select(Delegate).where(Delegate.principal_id == member_id).order_by(Delegate.created_at)
+        )
+    ).all()
+
+
+async def names(session: AsyncSession, member_ids: Iterable[UUID]) -> dict[UUID, str]:
+    ids = list(set(member_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Profile.member_id, Profile.full_name).where(Profile.member_id.in_(ids))
+    )
+    return {member_id: name for member_id, name in rows}
+
+
+async def profile_viewers(
+    session: AsyncSession, *, profile_id: UUID, limit: int, before: int | None
+) -> Sequence[ProfileView]:
+    """Newest first, programme admins' views included (flagged): members see every access."""
+    query = select(ProfileView).where(ProfileView.profile_id == profile_id)
+    if before is not None:
+        query = query.where(ProfileView.id < before)
+    return (await session.scalars(query.order_by(ProfileView.id.desc()).limit(limit))).all()
+
+
+async def views_by(
+    session: AsyncSession,
+    *,
+    viewer_id: UUID | None,
+    profile_id: UUID | None,
+    limit: int,
+    before: int | None,
+) -> Sequence[ProfileView]:
+    query = select(ProfileView)
+    if viewer_id is not None:
+        query = query.where(ProfileView.viewer_id == viewer_id)
+    if profile_id is not None:
+        query = query.where(ProfileView.profile_id == profile_id)
+    if before is not None:
+        query = query.where(ProfileView.id < before)
+    return (await session.scalars(query.order_by(ProfileView.id.desc()).limit(limit))).all()
+
+
+async def activity(
+    session: AsyncSession, *, member_id: UUID, limit: int, before: int | None
+) -> Sequence[ActivityEntry]:
+    query = select(ActivityEntry).where(ActivityEntry.member_id == member_id)
+    if before is not None:
+        query = query.where(ActivityEntry.id < before)
+    return (await session.scalars(query.order_by(ActivityEntry.id.desc()).limit(limit))).all()
+
+
+async def notices(session: AsyncSession, member_id: UUID, limit: int) -> Sequence[Notice]:
+    return (
+        await session.scalars(
+            select(Notice)
+            .where(Notice.member_id == member_id)
+            .order_by(Notice.id.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def reports(
+    session: AsyncSession, *, status: str | None, member_id: UUID | None, limit: int
+) -> Sequence[ProfileReport]:
+    query = select(ProfileReport)
+    if status:
+        query = query.where(ProfileReport.status == status)
+    if member_id:
+        query = query.where(ProfileReport.member_id == member_id)
+    return (
+        await session.scalars(query.order_by(ProfileReport.created_at.desc()).limit(limit))
+    ).all()
