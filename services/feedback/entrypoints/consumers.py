@@ -8,6 +8,7 @@ command, `RecordMemberProfile`: the one place they are set.
 from __future__ import annotations
 
 from contracts import Envelope
+from contracts.events.directory import ProfilePublishedV1, ProfileUpdatedV1
 from contracts.events.identity import (
     MemberActivatedV1,
     MemberDeactivatedV1,
@@ -50,6 +51,14 @@ async def on_cohort_left(uow: UnitOfWork, event: MemberLeftCohortV1, _: Envelope
     )
 
 
+async def on_profile_changed(
+    uow: UnitOfWork, event: ProfilePublishedV1 | ProfileUpdatedV1, _: Envelope
+) -> None:
+    await handlers.record_member_profile(
+        commands.RecordMemberProfile(event.member_id, event.sector, event.region), uow
+    )
+
+
 async def on_member_erased(uow: UnitOfWork, event: MemberErasedV1, _: Envelope) -> None:
     await handlers.erase_member(commands.EraseMember(event.member_id), uow)
 
@@ -60,4 +69,6 @@ EVENT_HANDLERS: dict[str, Handler] = {
     MemberJoinedCohortV1.event_type: on_cohort_joined,
     MemberLeftCohortV1.event_type: on_cohort_left,
     MemberErasedV1.event_type: on_member_erased,
+    ProfilePublishedV1.event_type: on_profile_changed,
+    ProfileUpdatedV1.event_type: on_profile_changed,
 }
