@@ -170,6 +170,8 @@ async def stack(
         "mailbox_dir": mailbox.folder,
         "secure_cookies": False,
         "public_base_url": f"http://127.0.0.1:{ports['gateway']}",
+        "scheduler_interval_seconds": 0.2,
+        "weekly_digest_automatic": False,
     }
     for definition in (IDENTITY, DIRECTORY, FEEDBACK, CONTENT):
         url = await infrastructure.create_database(f"convene_{definition.name}")
