@@ -8,6 +8,8 @@ layer is not enough to put script in front of a permanent secretary.
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -35,9 +37,12 @@ def render_markdown(source: str) -> str:
 
 def plain_text(source: str) -> str:
     """The words of a Markdown body without markup, for search and summaries."""
-    return nh3.clean(_markdown.render(source), tags=set()).strip()
+    return html.unescape(nh3.clean(_markdown.render(source), tags=set())).strip()
 
 
 def clean_text(value: str) -> str:
-    """A one-line text field (title, summary, place) with any HTML tags removed."""
-    return " ".join(nh3.clean(value, tags=set()).split())
+    """A one-line text field (title, summary, place) with any HTML tags removed.
+
+    The result is plain text, not HTML (`&` stays `&`): escape it wherever it is rendered.
+    """
+    return " ".join(html.unescape(nh3.clean(value, tags=set())).split())
