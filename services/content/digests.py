@@ -62,7 +62,11 @@ class DigestRun:
 
 
 async def members_due(uow: UnitOfWork, week: str, *, limit: int) -> list[UUID]:
-    """Active members who want a digest, have an address, and have none for `week` yet."""
+    """Active members who want a digest, have an address, and have none for `week` yet.
+
+    Their rows stay locked (SKIP LOCKED) until the caller's transaction ends, so concurrent
+    builders, in this process or in other replicas, share the work instead of racing for it.
+    """
     already = select(Digest.member_id).where(Digest.week == week)
     return list(
         (
@@ -76,6 +80,7 @@ async def members_due(uow: UnitOfWork, week: str, *, limit: int) -> list[UUID]:
                 )
                 .order_by(Member.member_id)
                 .limit(limit)
+                .with_for_update(skip_locked=True)
             )
         ).all()
     )

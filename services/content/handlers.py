@@ -26,6 +26,7 @@ from services.content.adapters.orm import (
     ItemAuditEntry,
     Member,
     MemberCohort,
+    PublishedItem,
     Read,
     RsvpRow,
     Topic,
@@ -231,6 +232,7 @@ async def edit_item(command: commands.EditItem, uow: UnitOfWork) -> Item:
     item.updated_at = now()
     if action is Action.UPDATE:
         item.version += 1
+        await _index(uow, item)
         await uow.publish(_snapshot(ContentItemUpdatedV1, item, updated_at=item.updated_at))
     audit(uow, item, command.actor.id, action, status.value, changed=changed)
     return item
@@ -265,6 +267,7 @@ async def move_item(command: commands.MoveItem, uow: UnitOfWork) -> Item:
         await _publish(uow, item)
     elif action is Action.WITHDRAW:
         item.withdrawn_at = now()
+        await _index(uow, item)
         if item.version > 0:
             await uow.publish(
                 ContentItemWithdrawnV1(
@@ -283,7 +286,30 @@ async def _publish(uow: UnitOfWork, item: Item) -> None:
     item.published_at = now()
     item.publish_at = None
     item.version += 1
+    await _index(uow, item)
     await uow.publish(_snapshot(ContentItemPublishedV1, item))
+
+
+async def _index(uow: UnitOfWork, item: Item) -> None:
+    """Put a published item's ranking columns in `published_items` (or take them out)."""
+    if item.status != ItemStatus.PUBLISHED.value:
+        await uow.session.execute(delete(PublishedItem).where(PublishedItem.id == item.id))
+        return
+    values = {
+        "published_at": item.published_at,
+        "topics": list(item.topics),
+        "sectors": list(item.sectors),
+        "expertise": list(item.expertise),
+        "regions": list(item.regions),
+        "audience": item.audience,
+        "audience_cohort_ids": list(item.audience_cohort_ids),
+        "audience_sectors": list(item.audience_sectors),
+    }
+    await uow.session.execute(
+        insert(PublishedItem)
+        .values(id=item.id, **values)
+        .on_conflict_do_update(index_elements=["id"], set_=values)
+    )
 
 
 def _snapshot(model: Any, item: Item, **extra: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,7 @@ from services.content.adapters.orm import (
     ItemAuditEntry,
     Member,
     MemberCohort,
+    PublishedItem,
     Read,
     RsvpRow,
     Topic,
@@ -95,14 +97,17 @@ def _texts(values: Sequence[str]) -> Any:
     return cast(literal(list(values), ARRAY(String)), ARRAY(String))
 
 
-def permitted(context: ReaderContext) -> ColumnElement[bool]:
+Table = type[Item] | type[PublishedItem]
+
+
+def permitted(context: ReaderContext, table: Table = Item) -> ColumnElement[bool]:
     """Published items this member may see (mirrors `domain.model.may_see`)."""
-    audience: list[ColumnElement[bool]] = [Item.audience == "everyone"]
+    audience: list[ColumnElement[bool]] = [table.audience == "everyone"]
     if context.reader.cohorts:
         audience.append(
             and_(
-                Item.audience == "cohorts",
-                Item.audience_cohort_ids.overlap(
+                table.audience == "cohorts",
+                table.audience_cohort_ids.overlap(
                     cast(literal(context.cohort_ids, ARRAY(Uuid)), ARRAY(Uuid))
                 ),
             )
@@ -110,49 +115,56 @@ def permitted(context: ReaderContext) -> ColumnElement[bool]:
     if context.reader.sector:
         audience.append(
             and_(
-                Item.audience == "sectors",
-                Item.audience_sectors.contains(_texts([context.reader.sector])),
+                table.audience == "sectors",
+                table.audience_sectors.contains(_texts([context.reader.sector])),
             )
         )
-    return and_(Item.status == ItemStatus.PUBLISHED.value, or_(*audience))
+    if table is Item:
+        return and_(Item.status == ItemStatus.PUBLISHED.value, or_(*audience))
+    return or_(*audience)
 
 
 def _overlaps(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
     return column.overlap(_texts(values)) if values else false()
 
 
-def _read_by(member_id: UUID) -> ColumnElement[bool]:
-    return exists().where(Read.member_id == member_id, Read.item_id == Item.id)
+def _read_by(member_id: UUID, table: Table = Item) -> ColumnElement[bool]:
+    return exists().where(Read.member_id == member_id, Read.item_id == table.id)
 
 
-def score_expression(context: ReaderContext, now: datetime) -> ColumnElement[float]:
+def score_expression(
+    context: ReaderContext, now: datetime, table: Table = PublishedItem
+) -> ColumnElement[float]:
     """`domain.ranking.explain`'s score, in SQL, so PostgreSQL orders the candidates."""
     reader = context.reader
-    age_days = func.greatest(func.extract("epoch", literal(now) - Item.published_at), 0) / 86_400
-    recency = func.power(0.5, age_days / ranking.RECENCY_HALF_LIFE_DAYS)
+    # date_part is double precision (extract is numeric, slower per row), and
+    # exp(-k * age) is 0.5 ** (age / half-life).
+    age_seconds = func.greatest(
+        literal(now.timestamp(), Float) - func.date_part("epoch", table.published_at),
+        literal(0.0, Float),
+    )
+    recency = func.exp(-math.log(2) / (ranking.RECENCY_HALF_LIFE_DAYS * 86_400) * age_seconds)
 
     def weight(condition: ColumnElement[bool], value: float) -> ColumnElement[float]:
         return case((condition, value), else_=0.0)
 
     cohort_match: ColumnElement[bool] = (
-        Item.audience_cohort_ids.overlap(
+        table.audience_cohort_ids.overlap(
             cast(literal(context.cohort_ids, ARRAY(Uuid)), ARRAY(Uuid))
         )
         if reader.cohorts
         else false()
     )
+    sector = [reader.sector] if reader.sector else []
+    region = [reader.region] if reader.region else []
     score = (
         cast(ranking.W_RECENCY * recency, Float)
-        + weight(
-            _overlaps(Item.sectors, [reader.sector] if reader.sector else []), ranking.W_SECTOR
-        )
-        + weight(
-            _overlaps(Item.regions, [reader.region] if reader.region else []), ranking.W_REGION
-        )
-        + weight(_overlaps(Item.expertise, reader.expertise), ranking.W_EXPERTISE)
+        + weight(_overlaps(table.sectors, sector), ranking.W_SECTOR)
+        + weight(_overlaps(table.regions, region), ranking.W_REGION)
+        + weight(_overlaps(table.expertise, reader.expertise), ranking.W_EXPERTISE)
         + weight(cohort_match, ranking.W_COHORT)
-        + weight(_overlaps(Item.topics, reader.followed_topics), ranking.W_FOLLOWED_TOPIC)
-        - weight(_read_by(context.member_id), ranking.W_ALREADY_READ)
+        + weight(_overlaps(table.topics, reader.followed_topics), ranking.W_FOLLOWED_TOPIC)
+        - weight(_read_by(context.member_id, table), ranking.W_ALREADY_READ)
     )
     return cast(score, Float)
 
@@ -184,12 +196,14 @@ class RankCursor:
             raise Problem(400, "Bad cursor", "The page cursor is not valid.", "bad-cursor") from exc
 
 
-def _page_after(query: Select[Any], value: Any, after: RankCursor | None) -> Select[Any]:
+def _page_after(
+    query: Select[Any], value: Any, after: RankCursor | None, table: Table = Item
+) -> Select[Any]:
     if after is not None:
         query = query.where(
-            tuple_(value, Item.id) < tuple_(literal(after.value, Float), literal(after.id))
+            tuple_(value, table.id) < tuple_(literal(after.value, Float), literal(after.id))
         )
-    return query.order_by(value.desc(), Item.id.desc())
+    return query.order_by(value.desc(), table.id.desc())
 
 
 # -- feed, search, topic feeds ----------------------------------------------------------------
@@ -225,31 +239,48 @@ async def feed(
     after: RankCursor | None,
     exclude: ColumnElement[bool] | None = None,
 ) -> list[FeedEntry]:
-    """The member's items, best first, each with the reasons it is there."""
-    score = score_expression(context, now)
-    read = _read_by(context.member_id)
-    query = select(Item, read.label("read"), score.label("score")).where(permitted(context))
+    """The member's items, best first, each with the reasons it is there.
+
+    PostgreSQL scores every item the member may see (over the narrow `published_items`) and
+    returns one page of ids; only that page's items are loaded and explained.
+    """
+    table = PublishedItem
+    score = score_expression(context, now, table)
+    read = _read_by(context.member_id, table)
+    query = select(table.id, read.label("read"), score.label("score")).where(
+        permitted(context, table)
+    )
     if context.reader.muted_topics:
-        query = query.where(not_(Item.topics.overlap(_texts(context.reader.muted_topics))))
+        query = query.where(not_(table.topics.overlap(_texts(context.reader.muted_topics))))
     if exclude is not None:
         query = query.where(not_(exclude))
-    rows = (await session.execute(_page_after(query, score, after).limit(limit))).all()
-    return [
-        FeedEntry(
-            item,
-            bool(was_read),
-            ranking.explain(_candidate(item, bool(was_read)), context.reader, now),
-            float(value),
+    ranked = (await session.execute(_page_after(query, score, after, table).limit(limit))).all()
+    items = {
+        item.id: item
+        for item in await session.scalars(
+            select(Item).where(Item.id.in_([row.id for row in ranked]))
         )
-        for item, was_read, value in rows
-    ]
+    }
+    entries = []
+    for row in ranked:
+        item = items[row.id]
+        was_read = bool(row.read)
+        entries.append(
+            FeedEntry(
+                item,
+                was_read,
+                ranking.explain(_candidate(item, was_read), context.reader, now),
+                float(row.score),
+            )
+        )
+    return entries
 
 
 def already_seen_by(member_id: UUID) -> ColumnElement[bool]:
-    """Items the member has read or was already sent in a digest."""
+    """Items (in `feed`'s terms) the member has read or was already sent in a digest."""
     return or_(
-        _read_by(member_id),
-        exists().where(Digest.member_id == member_id, Item.id == any_(Digest.item_ids)),
+        _read_by(member_id, PublishedItem),
+        exists().where(Digest.member_id == member_id, PublishedItem.id == any_(Digest.item_ids)),
     )
 
 

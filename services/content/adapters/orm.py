@@ -91,6 +91,27 @@ class Item(Base):
     search: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True))
 
 
+class PublishedItem(Base):
+    """The ranking columns of each published item, and nothing else.
+
+    Kept in step with `items` by the handlers, in the same transaction: a row appears when an
+    item is published, changes with it, and goes when it is withdrawn. The feed scores every
+    item a member may see on each request, so it scans these narrow rows, not whole articles.
+    """
+
+    __tablename__ = "published_items"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    topics: Mapped[list[str]] = mapped_column(ARRAY(String(80)))
+    sectors: Mapped[list[str]] = mapped_column(ARRAY(String(80)))
+    expertise: Mapped[list[str]] = mapped_column(ARRAY(String(80)))
+    regions: Mapped[list[str]] = mapped_column(ARRAY(String(80)))
+    audience: Mapped[str] = mapped_column(String(20))
+    audience_cohort_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid))
+    audience_sectors: Mapped[list[str]] = mapped_column(ARRAY(String(80)))
+
+
 class ItemAuditEntry(Base):
     """Every workflow step, who took it, when. Append-only: a trigger refuses change."""
 

@@ -57,24 +57,35 @@ class PublishingScheduler:
 
 
 async def build_weekly_digests(
-    runtime: ServiceRuntime, week: str, *, now: datetime | None = None, batch: int = 200
+    runtime: ServiceRuntime,
+    week: str,
+    *,
+    now: datetime | None = None,
+    batch: int = 100,
+    concurrency: int = 4,
 ) -> digests.DigestRun:
-    """Build `week`'s digest for every member still due one, a batch per transaction."""
+    """Build `week`'s digest for every member still due one: `concurrency` builders, each
+    taking a batch of members per transaction until none is left."""
     settings = runtime.settings
     assert isinstance(settings, ContentSettings)
     digests.week_start(week)
     run = digests.DigestRun(week)
     moment = now or datetime.now(UTC)
-    while True:
-        async with runtime.unit_of_work() as uow:
-            due = await digests.members_due(uow, week, limit=batch)
-            for member_id in due:
-                if await digests.build_digest(uow, member_id, week, moment, settings):
-                    run.queued += 1
-            await uow.commit()
-        run.members += len(due)
-        if len(due) < batch:
-            return run
+
+    async def builder() -> None:
+        while True:
+            async with runtime.unit_of_work() as uow:
+                due = await digests.members_due(uow, week, limit=batch)
+                for member_id in due:
+                    if await digests.build_digest(uow, member_id, week, moment, settings):
+                        run.queued += 1
+                await uow.commit()
+            run.members += len(due)
+            if len(due) < batch:
+                return
+
+    await asyncio.gather(*(builder() for _ in range(concurrency)))
+    return run
 
 
 class WeeklyDigests:

@@ -81,6 +81,19 @@ def upgrade() -> None:
     op.create_index("ix_items_search", "items", ["search"], postgresql_using="gin")
 
     op.create_table(
+        "published_items",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("published_at", TZ, nullable=False),
+        sa.Column("topics", TAGS, nullable=False),
+        sa.Column("sectors", TAGS, nullable=False),
+        sa.Column("expertise", TAGS, nullable=False),
+        sa.Column("regions", TAGS, nullable=False),
+        sa.Column("audience", sa.String(20), nullable=False),
+        sa.Column("audience_cohort_ids", postgresql.ARRAY(sa.Uuid()), nullable=False),
+        sa.Column("audience_sectors", TAGS, nullable=False),
+    )
+
+    op.create_table(
         "item_audit",
         sa.Column("id", sa.BigInteger(), primary_key=True, autoincrement=True),
         sa.Column("item_id", sa.Uuid(), nullable=False),
@@ -202,6 +215,7 @@ def downgrade() -> None:
         "members",
         "topics",
         "item_audit",
+        "published_items",
         "items",
     ):
         op.drop_table(table)
