@@ -21,6 +21,8 @@ class ContentSettings(ServiceSettings, MailSettings):
     digest_interval_seconds: float = Field(default=300, gt=0)
     #: Items in one digest.
     digest_size: int = Field(default=5, ge=1, le=20)
+    #: A digest picks from items published in this many days before it is built.
+    digest_lookback_days: int = Field(default=28, ge=1, le=366)
     #: Signs unsubscribe links; unset: a key made once and kept in the database.
     link_signing_key: SecretStr | None = Field(default=None, min_length=32)
     #: Largest document a curator may upload (the gateway also caps bodies at 1 MB).

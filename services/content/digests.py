@@ -87,9 +87,18 @@ async def members_due(uow: UnitOfWork, week: str, *, limit: int) -> list[UUID]:
 
 
 async def build_digest(
-    uow: UnitOfWork, member_id: UUID, week: str, now: datetime, settings: ContentSettings
+    uow: UnitOfWork,
+    member_id: UUID,
+    week: str,
+    now: datetime,
+    settings: ContentSettings,
+    *,
+    signing_key: bytes,
 ) -> bool:
     """Record `member_id`'s digest for `week` and queue its email; True when one was queued.
+
+    The digest holds the member's best-ranked items published in the last
+    `digest_lookback_days` that they have neither opened nor been sent before.
 
     A member with nothing new gets an empty record (so they are not considered again this
     week) and no email. Another builder that got there first makes this a no-op.
@@ -113,6 +122,7 @@ async def build_digest(
         limit=settings.digest_size,
         after=None,
         exclude=views.already_seen_by(member_id),
+        since=now - timedelta(days=settings.digest_lookback_days),
     )
     if not entries:
         return False
@@ -120,7 +130,6 @@ async def build_digest(
     assert digest is not None
     digest.item_ids = [entry.item.id for entry in entries]
     digest.message_id = message_id(member_id, week)
-    key = await links.signing_key(uow.session, settings)
     base = settings.public_base_url.rstrip("/")
     lines = []
     for entry in entries:
@@ -138,7 +147,7 @@ async def build_digest(
         items="\n\n".join(lines),
         unsubscribe_link=(
             f"{base}/api/content/digests/unsubscribe?token="
-            f"{links.sign(key, links.UNSUBSCRIBE_DIGEST, member_id)}"
+            f"{links.sign(signing_key, links.UNSUBSCRIBE_DIGEST, member_id)}"
         ),
     )
     return True

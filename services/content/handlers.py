@@ -17,6 +17,7 @@ from contracts.events.content import (
     ItemAudienceV1,
 )
 from services.chassis.database import UnitOfWork
+from services.chassis.mail import mail_outbox_table
 from services.content import links, notifications
 from services.content.adapters.orm import (
     Cohort,
@@ -439,6 +440,12 @@ async def erase_member(command: commands.EraseMember, uow: UnitOfWork) -> None:
     ).all()
     for item_id in held:
         await cancel_rsvp(commands.CancelRsvp(member_id=member_id, item_id=item_id), uow, None)
+    email = await uow.session.scalar(select(Member.email).where(Member.member_id == member_id))
+    if email:
+        # Digests and place offers queued or kept for support name them too.
+        await uow.session.execute(
+            delete(mail_outbox_table).where(mail_outbox_table.c.to_address == email)
+        )
     for table in (Read, TopicPreference, RsvpRow, Digest, MemberCohort, Member):
         await uow.session.execute(delete(table).where(table.member_id == member_id))
 

@@ -238,6 +238,7 @@ async def feed(
     limit: int,
     after: RankCursor | None,
     exclude: ColumnElement[bool] | None = None,
+    since: datetime | None = None,
 ) -> list[FeedEntry]:
     """The member's items, best first, each with the reasons it is there.
 
@@ -254,6 +255,8 @@ async def feed(
         query = query.where(not_(table.topics.overlap(_texts(context.reader.muted_topics))))
     if exclude is not None:
         query = query.where(not_(exclude))
+    if since is not None:
+        query = query.where(table.published_at >= since)
     ranked = (await session.execute(_page_after(query, score, after, table).limit(limit))).all()
     items = {
         item.id: item

@@ -100,6 +100,7 @@ class PublishedItem(Base):
     """
 
     __tablename__ = "published_items"
+    __table_args__ = (Index("ix_published_items_published_at", "published_at"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime
 
 from services.chassis.runtime import ServiceRuntime
-from services.content import digests, handlers
+from services.content import digests, handlers, links
 from services.content.config import ContentSettings
 from services.content.domain import commands
 
@@ -76,8 +76,11 @@ async def build_weekly_digests(
         while True:
             async with runtime.unit_of_work() as uow:
                 due = await digests.members_due(uow, week, limit=batch)
+                key = await links.signing_key(uow.session, settings)
                 for member_id in due:
-                    if await digests.build_digest(uow, member_id, week, moment, settings):
+                    if await digests.build_digest(
+                        uow, member_id, week, moment, settings, signing_key=key
+                    ):
                         run.queued += 1
                 await uow.commit()
             run.members += len(due)

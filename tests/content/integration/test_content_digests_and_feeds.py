@@ -6,7 +6,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 
-from conftest import article, event_item, publish
+from content_support import article, event_item, publish
 from sqlalchemy import text
 from support import eventually
 
@@ -191,14 +191,22 @@ async def test_erasure_removes_history_follows_rsvps_preferences_and_tokens(
     item = await publish(client, people, article())
     member_id, member = await people.member()
     waiting_id, waiting = await people.member()
-    await activate(emit, stack, member_id)
+    email = await activate(emit, stack, member_id)
     await client.put("/me/profile", json={"sector": "justice"}, headers=member)
     await client.put(f"/me/topics/{topic}", json={"mode": "follow"}, headers=member)
     await client.get(f"/items/{item['id']}", headers=member)
     await client.put(f"/items/{event['id']}/rsvp", headers=member)
     await client.put(f"/items/{event['id']}/rsvp", headers=waiting)
+    run = await client.post("/digests/runs", json={"week": week()}, headers=await people.admin())
+    assert run.json()["queued"] >= 1
     await client.put("/me/digest", json={"weekly": False}, headers=member)
     token = (await client.post("/me/feed-token", headers=member)).json()["token"]
+
+    async with stack.runtime("content").engine.connect() as conn:
+        queued = await conn.scalar(
+            text("SELECT count(*) FROM mail_outbox WHERE to_address = :e"), {"e": email}
+        )
+    assert queued == 1
 
     await emit(MemberErasedV1(member_id=member_id, erased_at=datetime.now(UTC)))
 
@@ -220,6 +228,11 @@ async def test_erasure_removes_history_follows_rsvps_preferences_and_tokens(
         return not any(counts)
 
     await eventually(gone)
+    async with stack.runtime("content").engine.connect() as conn:
+        mail = await conn.scalar(
+            text("SELECT count(*) FROM mail_outbox WHERE to_address = :e"), {"e": email}
+        )
+    assert mail == 0
     assert (
         await client.get(f"/topics/{topic}/feed.atom", params={"token": token})
     ).status_code == 401

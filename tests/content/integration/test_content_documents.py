@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import publish
+from content_support import publish
 
 
 def resource() -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from conftest import article, event_item, publish
+from content_support import article, event_item, publish
 from icalendar import Calendar
 from support import eventually
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import article, publish
+from content_support import article, publish
 from support import eventually
 
 from contracts.events.identity import CohortCreatedV1, MemberJoinedCohortV1

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import article, publish
+from content_support import article, publish
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 

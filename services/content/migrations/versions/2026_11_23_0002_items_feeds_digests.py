@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("audience_cohort_ids", postgresql.ARRAY(sa.Uuid()), nullable=False),
         sa.Column("audience_sectors", TAGS, nullable=False),
     )
+    op.create_index("ix_published_items_published_at", "published_items", ["published_at"])
 
     op.create_table(
         "item_audit",
