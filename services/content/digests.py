@@ -57,7 +57,9 @@ def message_id(member_id: UUID, week: str) -> UUID:
 @dataclass
 class DigestRun:
     week: str
+    #: Members whose digest this run built (sent, or empty because nothing was new).
     members: int = 0
+    #: Digests queued in the mail outbox.
     queued: int = 0
 
 
@@ -94,8 +96,9 @@ async def build_digest(
     settings: ContentSettings,
     *,
     signing_key: bytes,
-) -> bool:
-    """Record `member_id`'s digest for `week` and queue its email; True when one was queued.
+) -> bool | None:
+    """Record `member_id`'s digest for `week` and queue its email; True when one was queued,
+    False when there was nothing to send, None when another builder had already done it.
 
     The digest holds the member's best-ranked items published in the last
     `digest_lookback_days` that they have neither opened nor been sent before.
@@ -110,7 +113,7 @@ async def build_digest(
         .returning(Digest.member_id)
     )
     if claimed is None:
-        return False
+        return None
     member = await uow.session.get(Member, member_id)
     if member is None or not member.email or not member.digest_weekly:
         return False

@@ -38,6 +38,7 @@ from services.chassis.problems import Problem
 from services.content.adapters.orm import (
     Cohort,
     Digest,
+    Document,
     Item,
     ItemAuditEntry,
     Member,
@@ -412,3 +413,24 @@ async def places_taken(session: AsyncSession, item_id: UUID) -> int:
         select(func.count()).where(RsvpRow.item_id == item_id, RsvpRow.status == "confirmed")
     )
     return count or 0
+
+
+async def item(session: AsyncSession, item_id: UUID) -> Item | None:
+    """Any item, whatever its status (for curators)."""
+    return await session.get(Item, item_id)
+
+
+async def topic(session: AsyncSession, slug: str) -> Topic | None:
+    return await session.get(Topic, slug)
+
+
+async def member(session: AsyncSession, member_id: UUID) -> Member | None:
+    return await session.get(Member, member_id)
+
+
+async def rsvp(session: AsyncSession, item_id: UUID, member_id: UUID) -> RsvpRow | None:
+    return await session.get(RsvpRow, (item_id, member_id))
+
+
+async def document(session: AsyncSession, item_id: UUID) -> Document | None:
+    return await session.get(Document, item_id)

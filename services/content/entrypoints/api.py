@@ -192,7 +192,7 @@ async def topic_feed(
         raise Problem(
             401, "Unauthorised", "Add ?token= with your current feed token.", "bad-feed-token"
         )
-    topic = next((t for t in await views.topics(uow.session) if t.slug == slug), None)
+    topic = await views.topic(uow.session, slug)
     if topic is None:
         raise Problem(404, "Not found", f"There is no topic {slug!r}.", "topic-not-found")
     context = await views.reader_context(uow.session, member.member_id)
@@ -241,9 +241,7 @@ async def get_item(
     item_id: UUID, uow: UnitOfWorkDep, principal: CurrentPrincipal
 ) -> ItemRead | PublishedItemRead:
     if _actor(principal).is_curator:
-        from services.content.adapters.orm import Item
-
-        item = await uow.session.get(Item, item_id)
+        item = await views.item(uow.session, item_id)
         if item is None:
             raise Problem(404, "Not found", str(ItemNotFound()), "item-not-found")
         return ItemRead.model_validate(item)
@@ -348,13 +346,11 @@ async def upload_document(
 async def download_document(
     item_id: UUID, uow: UnitOfWorkDep, principal: CurrentPrincipal
 ) -> Response:
-    from services.content.adapters.orm import Document
-
     if not _actor(principal).is_curator:
         context = await views.reader_context(uow.session, _member_id(principal))
         if await views.visible_item(uow.session, item_id, context) is None:
             raise Problem(404, "Not found", str(ItemNotFound()), "item-not-found")
-    document = await uow.session.get(Document, item_id)
+    document = await views.document(uow.session, item_id)
     if document is None:
         raise Problem(404, "Not found", "This item has no document.", "no-document")
     safe_name = "".join(c for c in document.filename if c.isalnum() or c in "._- ") or "document"
@@ -445,9 +441,7 @@ async def search(
 async def _rsvp_read(
     uow: UnitOfWorkDep, item_id: UUID, status_: str, position: int | None
 ) -> RsvpRead:
-    from services.content.adapters.orm import Item
-
-    item = await uow.session.get(Item, item_id)
+    item = await views.item(uow.session, item_id)
     assert item is not None
     return RsvpRead(
         item_id=item_id,
@@ -473,9 +467,7 @@ async def rsvp(item_id: UUID, uow: UnitOfWorkDep, principal: CurrentPrincipal) -
 
 @events_router.get("/{item_id}/rsvp", summary="Your RSVP")
 async def my_rsvp(item_id: UUID, uow: UnitOfWorkDep, principal: CurrentPrincipal) -> RsvpRead:
-    from services.content.adapters.orm import RsvpRow
-
-    row = await uow.session.get(RsvpRow, (item_id, _member_id(principal)))
+    row = await views.rsvp(uow.session, item_id, _member_id(principal))
     if row is None:
         raise Problem(404, "Not found", str(NoRsvp()), "no-rsvp")
     return await _rsvp_read(uow, item_id, row.status, await handlers.waiting_position(uow, row))
@@ -526,9 +518,7 @@ async def event_calendar(
 
 
 async def _profile(uow: UnitOfWorkDep, member_id: UUID) -> ProfileRead:
-    from services.content.adapters.orm import Member
-
-    member = await uow.session.get(Member, member_id)
+    member = await views.member(uow.session, member_id)
     context = await views.reader_context(uow.session, member_id)
     return ProfileRead(
         sector=member.sector if member else None,
@@ -603,9 +593,7 @@ async def clear_topic_preference(
 
 @me_router.get("/digest", summary="Whether you get the weekly digest email")
 async def my_digest(uow: UnitOfWorkDep, principal: CurrentPrincipal) -> DigestPreference:
-    from services.content.adapters.orm import Member
-
-    member = await uow.session.get(Member, _member_id(principal))
+    member = await views.member(uow.session, _member_id(principal))
     return DigestPreference(weekly=member.digest_weekly if member else True)
 
 

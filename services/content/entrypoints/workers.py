@@ -77,13 +77,16 @@ async def build_weekly_digests(
             async with runtime.unit_of_work() as uow:
                 due = await digests.members_due(uow, week, limit=batch)
                 key = await links.signing_key(uow.session, settings)
-                for member_id in due:
-                    if await digests.build_digest(
+                built = [
+                    await digests.build_digest(
                         uow, member_id, week, moment, settings, signing_key=key
-                    ):
-                        run.queued += 1
+                    )
+                    for member_id in due
+                ]
                 await uow.commit()
-            run.members += len(due)
+            # A member another builder finished meanwhile (None) is not counted twice.
+            run.members += sum(outcome is not None for outcome in built)
+            run.queued += sum(outcome is True for outcome in built)
             if len(due) < batch:
                 return
 
