@@ -172,6 +172,8 @@ async def stack(
         "public_base_url": f"http://127.0.0.1:{ports['gateway']}",
         "pseudonym_key": "tests-only-7Qm2vX9rLk4pW8sZ3nB6yT1cH5gJ0dFa",  # feedback's HMAC key
         "contact_requests_per_day": 5,  # directory: reach the daily limit quickly
+        "scheduler_interval_seconds": 0.2,  # content: scheduled items publish promptly
+        "weekly_digest_automatic": False,  # content: tests run digests when they want them
     }
     for definition in (IDENTITY, DIRECTORY, FEEDBACK, CONTENT):
         url = await infrastructure.create_database(f"convene_{definition.name}")
