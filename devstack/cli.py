@@ -238,6 +238,8 @@ class Supervisor:
         env = self.service_env(server_url, bootstrap)
         self.prepare_databases(env, replay_all=fresh_broker)
         say("databases migrated")
+        if demo:
+            self.seed_directory(env)
         for service, port in self.stack.service_ports.items():
             self.start_process(service, port, env)
         self.start_process("gateway", self.stack.gateway_port, env)
@@ -251,11 +253,26 @@ class Supervisor:
             self.smoke_check(token)
             return
         gateway = f"http://127.0.0.1:{self.stack.gateway_port}"
-        say(f"Convene is running at {gateway}/ (sign in with a demo address, e.g. amara.okafor@cabinetoffice.gov.uk)")
-        say(f"  emails: open {self.mailbox_dir / 'index.html'} and follow the link to sign in")
+        say(f"Convene is running at {gateway}/")
+        say(f"  to sign in: open {self.mailbox_dir / 'index.html'} and follow an invitation link")
         say(f"  API documentation: {gateway}/api/docs   logs: {self.log_dir}")
         say(f"  a programme admin token for trying the API (valid 12 h):\n{token}")
         say("press Ctrl-C to stop everything")
+
+    def seed_directory(self, env: dict[str, str], count: int = 300) -> None:
+        """A few hundred synthetic published leaders, the same ones every time (idempotent)."""
+        from services.chassis.database import create_engine
+        from services.directory.demo import seed_demo
+
+        async def seed() -> int:
+            url = env["DIRECTORY_DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://", 1)
+            engine = create_engine(url)
+            try:
+                return await seed_demo(engine, count)
+            finally:
+                await engine.dispose()
+
+        say(f"directory demo data: {asyncio.run(seed())} synthetic leaders added ({count} in all)")
 
     def admin_token(self, env: dict[str, str]) -> str:
         """A programme admin token for the demo admin, minted as `identity issue-token` does."""

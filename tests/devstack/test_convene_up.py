@@ -43,6 +43,7 @@ def test_up_starts_everything_and_a_restart_replays_retained_events(tmp_path: Pa
     assert first.returncode == 0, first.stdout + first.stderr
     assert "smoke check passed" in first.stdout
     assert "demo data loaded (6 new invitations, 0 already there)" in first.stdout
+    assert "directory demo data: 300 synthetic leaders added" in first.stdout
     assert "keeps messages in memory only" in first.stdout
 
     second = subprocess.run(
@@ -52,6 +53,7 @@ def test_up_starts_everything_and_a_restart_replays_retained_events(tmp_path: Pa
     # Seven events (six demo invitations and the first smoke check) survive in the outbox.
     assert "identity: 7 retained events queued for replay" in second.stdout
     assert "demo data loaded (0 new invitations, 6 already there)" in second.stdout
+    assert "directory demo data: 0 synthetic leaders added" in second.stdout
 
 
 def test_a_busy_broker_port_is_explained_in_one_line(tmp_path: Path) -> None:

@@ -1,14 +1,15 @@
 """Events content consumes, each mapped to a command. The chassis runs the inbox.
 
 Identity's member events feed the projection (who a member is, where to email them, their
-cohorts) and erasure. Directory profile events (sector, region, expertise) will map to
-`SetProfile(source="directory")` once their contract exists; until then members set those
+cohorts) and erasure. Directory profile events (sector, region, expertise) map to
+`SetProfile(source="directory")`; a member who has no directory profile yet may set those
 through `PUT /me/profile`.
 """
 
 from __future__ import annotations
 
 from contracts import Envelope
+from contracts.events.directory import ProfilePublishedV1, ProfileUpdatedV1
 from contracts.events.identity import (
     CohortCreatedV1,
     MemberActivatedV1,
@@ -61,7 +62,24 @@ async def on_cohort_created(uow: UnitOfWork, event: CohortCreatedV1, _: Envelope
     await handlers.name_cohort(commands.NameCohort(cohort_id=event.cohort_id, name=event.name), uow)
 
 
+async def on_profile_changed(
+    uow: UnitOfWork, event: ProfilePublishedV1 | ProfileUpdatedV1, _: Envelope
+) -> None:
+    await handlers.set_profile(
+        commands.SetProfile(
+            member_id=event.member_id,
+            sector=event.sector,
+            region=event.region,
+            expertise=list(event.expertise),
+            source="directory",
+        ),
+        uow,
+    )
+
+
 EVENT_HANDLERS: dict[str, Handler] = {
+    ProfilePublishedV1.event_type: on_profile_changed,
+    ProfileUpdatedV1.event_type: on_profile_changed,
     MemberActivatedV1.event_type: on_member_activated,
     MemberDeactivatedV1.event_type: on_member_deactivated,
     MemberErasedV1.event_type: on_member_erased,

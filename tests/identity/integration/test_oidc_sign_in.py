@@ -164,7 +164,7 @@ async def test_an_invited_member_signs_in_at_the_provider_and_becomes_active(
     assert refresh is not None, joined
     for attribute in ("HttpOnly", "SameSite=lax", "Path=/;", "Max-Age=900"):
         assert attribute in f"{session};", attribute
-    for attribute in ("HttpOnly", "SameSite=strict", "Path=/api/identity;"):
+    for attribute in ("HttpOnly", "SameSite=strict", "Path=/;"):
         assert attribute in f"{refresh};", attribute
 
     me = await client.get("/api/identity/me", headers=bearer(client.cookies["convene_session"]))
