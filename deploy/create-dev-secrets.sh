@@ -59,6 +59,10 @@ for service in "${SERVICES[@]}"; do
   if [ "$service" = identity ] && [ -n "${NOTIFY_API_KEY:-}" ]; then
     extra+=("--from-literal=notify-api-key=${NOTIFY_API_KEY}")
   fi
+  if [ "$service" = feedback ]; then
+    # 64 hex characters of random data (FEEDBACK_PSEUDONYM_KEY wants at least 32).
+    extra+=("--from-literal=pseudonym-key=$(random_password)$(random_password)")
+  fi
   create "${service}-secrets" --from-literal=database-url="$url" "${extra[@]}"
 done
 

@@ -6,10 +6,13 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy.exc import OperationalError
 
 from services.chassis.config import ServiceSettings, load_settings
 from services.chassis.runtime import ServiceDefinition
@@ -39,7 +42,10 @@ def run_service_cli(
         prog=f"python -m services.{definition.name}", description=definition.description
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="apply database migrations (run before serve)")
+    migrate = commands.add_parser("migrate", help="apply database migrations (run before serve)")
+    migrate.add_argument(
+        "--wait-seconds", type=float, default=120, help="how long to wait for the database"
+    )
     serve = commands.add_parser("serve", help="serve the HTTP API, outbox relay and consumers")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
@@ -59,10 +65,20 @@ def run_service_cli(
     if args.command == "migrate":
         from services.chassis.migrations import upgrade_to_head
 
-        try:
-            upgrade_to_head(definition.migrations, settings.sqlalchemy_url)
-        except OSError as exc:
-            sys.exit(f"{program}: cannot reach the database ({exc})")
+        # A database that is still starting (or briefly away) is waited for, with one line a
+        # try, so an init container logs why it waits instead of crash-looping.
+        deadline = time.monotonic() + args.wait_seconds
+        while True:
+            try:
+                upgrade_to_head(definition.migrations, settings.sqlalchemy_url)
+                break
+            except (OSError, OperationalError) as exc:
+                if time.monotonic() >= deadline:
+                    sys.exit(f"{program}: cannot reach the database ({type(exc).__name__}: {exc})")
+                print(
+                    f"{program}: waiting for the database ({type(exc).__name__})", file=sys.stderr
+                )
+                time.sleep(2)
         print(f"{program}: database is at the latest revision")
     elif args.command == "serve":
         import uvicorn

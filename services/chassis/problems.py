@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -119,3 +120,41 @@ def _detail(exc: StarletteHTTPException) -> str | None:
         if isinstance(exc.detail, str) and exc.detail != _title(exc.status_code)
         else None
     )
+
+
+T = TypeVar("T")
+ProblemSpec = tuple[int, str, str] | Callable[[Exception], Problem]
+
+
+class DomainProblems:
+    """How one service answers its domain errors: a single table, so every route answers the
+    same error the same way.
+
+    Each entry maps an error class (subclasses included) to `(status, title, code)` — the
+    error's message becomes the detail — or to a function building the Problem. An error with
+    a `retry_after_seconds` attribute also gets a `Retry-After` header (rate limits).
+    """
+
+    def __init__(self, base: type[Exception], table: Mapping[type[Exception], ProblemSpec]) -> None:
+        self.base = base
+        self.table = dict(table)
+
+    def problem(self, exc: Exception) -> Problem:
+        for cls in type(exc).__mro__:
+            spec = self.table.get(cls)
+            if spec is None:
+                continue
+            if callable(spec):
+                return spec(exc)
+            status, title, code = spec
+            retry_after = getattr(exc, "retry_after_seconds", None)
+            headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else None
+            return Problem(status, title, str(exc), code, headers=headers)
+        raise TypeError(f"no problem is mapped for {type(exc).__name__}") from exc
+
+    async def run(self, call: Awaitable[T]) -> T:
+        """Await `call`, answering a domain error with its problem."""
+        try:
+            return await call
+        except self.base as exc:
+            raise self.problem(exc) from exc

@@ -30,6 +30,9 @@ def _otlp_configured(signal: str) -> bool:
 
 def setup_telemetry(service_name: str) -> None:
     """Install tracer, meter and logger providers for this process (once; idempotent)."""
+    # The stable HTTP semantic conventions (http.server.request.duration in seconds), which the
+    # ops dashboard queries; an operator's explicit choice still wins.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})

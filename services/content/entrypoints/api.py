@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Annotated, Literal, TypeVar
 from uuid import UUID
@@ -13,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from services.chassis.auth import CurrentPrincipal, require_role
 from services.chassis.pagination import Cursor, PageCursor, PageSize
-from services.chassis.problems import Problem
+from services.chassis.problems import DomainProblems, Problem
 from services.chassis.runtime import ServiceRuntime, UnitOfWorkDep
 from services.chassis.tokens import Principal
 from services.content import digests, handlers, links, views
@@ -68,33 +67,26 @@ WorkflowStepBody = Annotated[WorkflowStep | None, Body()]
 T = TypeVar("T")
 
 # Domain error -> (status, title, problem code). One table, so every route answers alike.
-_PROBLEMS: dict[type[ContentError], tuple[int, str, str]] = {
-    ItemNotFound: (404, "Not found", "item-not-found"),
-    TopicNotFound: (404, "Not found", "topic-not-found"),
-    TopicExists: (409, "Topic exists", "topic-exists"),
-    NotPermitted: (403, "Forbidden", "forbidden"),
-    IllegalTransition: (409, "Not allowed now", "illegal-transition"),
-    InvalidItem: (422, "Invalid item", "invalid-item"),
-    NotAnEvent: (409, "Not an event", "not-an-event"),
-    EventClosed: (409, "RSVPs closed", "rsvp-closed"),
-    NoRsvp: (404, "Not found", "no-rsvp"),
-    ProfileFromDirectory: (409, "Profile kept by the directory", "profile-from-directory"),
-    LinkNotValid: (400, "Link not valid", "link-not-valid"),
-    UploadTooLarge: (413, "Request too large", "too-large"),
-    UnsupportedDocument: (415, "Unsupported document", "unsupported-document"),
-}
-
-
-def as_problem(exc: ContentError) -> Problem:
-    status_code, title, code = _PROBLEMS[type(exc)]
-    return Problem(status_code, title, str(exc), code)
-
-
-async def run(call: Awaitable[T]) -> T:
-    try:
-        return await call
-    except ContentError as exc:
-        raise as_problem(exc) from exc
+PROBLEMS = DomainProblems(
+    ContentError,
+    {
+        ItemNotFound: (404, "Not found", "item-not-found"),
+        TopicNotFound: (404, "Not found", "topic-not-found"),
+        TopicExists: (409, "Topic exists", "topic-exists"),
+        NotPermitted: (403, "Forbidden", "forbidden"),
+        IllegalTransition: (409, "Not allowed now", "illegal-transition"),
+        InvalidItem: (422, "Invalid item", "invalid-item"),
+        NotAnEvent: (409, "Not an event", "not-an-event"),
+        EventClosed: (409, "RSVPs closed", "rsvp-closed"),
+        NoRsvp: (404, "Not found", "no-rsvp"),
+        ProfileFromDirectory: (409, "Profile kept by the directory", "profile-from-directory"),
+        LinkNotValid: (400, "Link not valid", "link-not-valid"),
+        UploadTooLarge: (413, "Request too large", "too-large"),
+        UnsupportedDocument: (415, "Unsupported document", "unsupported-document"),
+    },
+)
+as_problem = PROBLEMS.problem
+run = PROBLEMS.run
 
 
 def _settings(request: Request) -> ContentSettings:

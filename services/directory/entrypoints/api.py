@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from services.chassis.auth import CurrentPrincipal, require_role
-from services.chassis.problems import Problem
+from services.chassis.problems import DomainProblems, Problem
 from services.chassis.runtime import UnitOfWorkDep
 from services.chassis.tokens import Principal
 from services.directory import handlers, views
@@ -84,38 +84,30 @@ def _settings(request: Request) -> DirectorySettings:
 SettingsDep = Annotated[DirectorySettings, Depends(_settings)]
 ProgrammeAdmin = Annotated[Principal, Depends(require_role("programme_admin"))]
 
-_PROBLEMS: dict[type[DirectoryError], tuple[int, str, str]] = {
-    ProfileNotFound: (404, "Not found", "profile-not-found"),
-    RequestNotFound: (404, "Not found", "contact-request-not-found"),
-    NotPermitted: (403, "Forbidden", "not-permitted"),
-    InvalidChange: (422, "Invalid change", "invalid-change"),
-    Conflict: (409, "Conflict", "conflict"),
-    Blocked: (403, "Forbidden", "blocked"),
-}
+
+def _photo_rejected(exc: Exception) -> Problem:
+    assert isinstance(exc, PhotoRejected)
+    if exc.too_large:
+        return Problem(413, "Photo too large", str(exc), "photo-too-large")
+    return Problem(415, "Unsupported photo type", str(exc), "photo-type")
 
 
-def as_problem(exc: DirectoryError) -> Problem:
-    if isinstance(exc, RateLimited):
-        return Problem(
-            429,
-            "Too many requests",
-            str(exc),
-            "rate-limited",
-            headers={"Retry-After": str(exc.retry_after_seconds)},
-        )
-    if isinstance(exc, PhotoRejected):
-        if exc.too_large:
-            return Problem(413, "Photo too large", str(exc), "photo-too-large")
-        return Problem(415, "Unsupported photo type", str(exc), "photo-type")
-    status_code, title, code = _PROBLEMS[type(exc)]
-    return Problem(status_code, title, str(exc), code)
-
-
-async def run(call: Awaitable[T]) -> T:
-    try:
-        return await call
-    except DirectoryError as exc:
-        raise as_problem(exc) from exc
+# Domain error -> (status, title, problem code). One table, so every route answers alike.
+PROBLEMS = DomainProblems(
+    DirectoryError,
+    {
+        RateLimited: (429, "Too many requests", "rate-limited"),
+        PhotoRejected: _photo_rejected,
+        ProfileNotFound: (404, "Not found", "profile-not-found"),
+        RequestNotFound: (404, "Not found", "contact-request-not-found"),
+        NotPermitted: (403, "Forbidden", "not-permitted"),
+        InvalidChange: (422, "Invalid change", "invalid-change"),
+        Conflict: (409, "Conflict", "conflict"),
+        Blocked: (403, "Forbidden", "blocked"),
+    },
+)
+as_problem = PROBLEMS.problem
+run = PROBLEMS.run
 
 
 #: People, as opposed to service accounts (department_subscriber), which get public events only.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from contracts.events.feedback import CampaignReportPublishedV1
 from services.chassis.auth import CurrentPrincipal, require_role
 from services.chassis.pagination import Cursor, Page, PageCursor, PageSize
-from services.chassis.problems import Problem
+from services.chassis.problems import DomainProblems, Problem
 from services.chassis.runtime import UnitOfWorkDep
 from services.chassis.tokens import Principal
 from services.feedback import handlers, views
@@ -75,35 +74,32 @@ PseudonymsDep = Annotated[handlers.Pseudonyms, Depends(_pseudonyms)]
 ProgrammeAdmin = Annotated[Principal, Depends(require_role(ADMIN_ROLE))]
 Participant = Annotated[Principal, Depends(require_role("member"))]
 
+
+def _invalid_answers(exc: Exception) -> Problem:
+    assert isinstance(exc, InvalidAnswers)
+    return Problem(422, "Invalid answers", str(exc), "invalid-answers", errors=exc.problems)
+
+
 # Domain error -> (status, title, problem code). One table, so every route answers alike.
-_PROBLEMS: dict[type[FeedbackError], tuple[int, str, str]] = {
-    CampaignNotFound: (404, "Not found", "campaign-not-found"),
-    StatementNotFound: (404, "Not found", "statement-not-found"),
-    NoReport: (404, "Not found", "no-report"),
-    NotPlaced: (404, "Not found", "not-placed"),
-    CampaignNotOpen: (409, "Campaign not open", "campaign-not-open"),
-    CampaignClosed: (409, "Campaign closed", "campaign-closed"),
-    StatementNotApproved: (409, "Statement not approved", "statement-not-approved"),
-    AlreadyVoted: (409, "Already voted", "already-voted"),
-    DuplicateStatement: (409, "Duplicate statement", "duplicate-statement"),
-    TooManyStatements: (429, "Too many statements", "too-many-statements"),
-    InvalidAnswers: (422, "Invalid answers", "invalid-answers"),
-    InvalidCampaign: (422, "Invalid campaign", "invalid-campaign"),
-}
-
-
-def as_problem(exc: FeedbackError) -> Problem:
-    status_code, title, code = _PROBLEMS[type(exc)]
-    if isinstance(exc, InvalidAnswers):
-        return Problem(status_code, title, str(exc), code, errors=exc.problems)
-    return Problem(status_code, title, str(exc), code)
-
-
-async def run(call: Awaitable[T]) -> T:
-    try:
-        return await call
-    except FeedbackError as exc:
-        raise as_problem(exc) from exc
+PROBLEMS = DomainProblems(
+    FeedbackError,
+    {
+        InvalidAnswers: _invalid_answers,
+        CampaignNotFound: (404, "Not found", "campaign-not-found"),
+        StatementNotFound: (404, "Not found", "statement-not-found"),
+        NoReport: (404, "Not found", "no-report"),
+        NotPlaced: (404, "Not found", "not-placed"),
+        CampaignNotOpen: (409, "Campaign not open", "campaign-not-open"),
+        CampaignClosed: (409, "Campaign closed", "campaign-closed"),
+        StatementNotApproved: (409, "Statement not approved", "statement-not-approved"),
+        AlreadyVoted: (409, "Already voted", "already-voted"),
+        DuplicateStatement: (409, "Duplicate statement", "duplicate-statement"),
+        TooManyStatements: (429, "Too many statements", "too-many-statements"),
+        InvalidCampaign: (422, "Invalid campaign", "invalid-campaign"),
+    },
+)
+as_problem = PROBLEMS.problem
+run = PROBLEMS.run
 
 
 def member_id_of(principal: Principal) -> UUID:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from services.chassis.auth import CurrentPrincipal, require_role
 from services.chassis.pagination import Cursor, Page, PageCursor, PageSize
-from services.chassis.problems import Problem
+from services.chassis.problems import DomainProblems, Problem
 from services.chassis.runtime import UnitOfWorkDep
 from services.chassis.tokens import Principal
 from services.identity import handlers, views
@@ -83,39 +83,25 @@ IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
 ProgrammeAdmin = Annotated[Principal, Depends(require_role("programme_admin"))]
 
 # Domain error -> (status, title, problem code). One table, so every route answers alike.
-_PROBLEMS: dict[type[IdentityError], tuple[int, str, str]] = {
-    AlreadyInvited: (409, "Already invited", "already-invited"),
-    DomainNotAllowed: (422, "Email domain not allowed", "domain-not-allowed"),
-    LinkNotValid: (400, "Link not valid", "link-not-valid"),
-    RefreshNotValid: (401, "Session ended", "session-ended"),
-    MemberNotFound: (404, "Not found", "member-not-found"),
-    InvitationNotFound: (404, "Not found", "invitation-not-found"),
-    CohortNotFound: (404, "Not found", "cohort-not-found"),
-    CohortExists: (409, "Cohort exists", "cohort-exists"),
-    ServiceAccountNotFound: (404, "Not found", "service-account-not-found"),
-    UnknownScopes: (422, "Unknown scopes", "unknown-scopes"),
-    NotAllowed: (409, "Not allowed", "not-allowed"),
-}
-
-
-def as_problem(exc: IdentityError) -> Problem:
-    if isinstance(exc, RateLimited):
-        return Problem(
-            429,
-            "Too many requests",
-            str(exc),
-            "rate-limited",
-            headers={"Retry-After": str(exc.retry_after_seconds)},
-        )
-    status_code, title, code = _PROBLEMS[type(exc)]
-    return Problem(status_code, title, str(exc), code)
-
-
-async def run(call: Awaitable[T]) -> T:
-    try:
-        return await call
-    except IdentityError as exc:
-        raise as_problem(exc) from exc
+PROBLEMS = DomainProblems(
+    IdentityError,
+    {
+        RateLimited: (429, "Too many requests", "rate-limited"),
+        AlreadyInvited: (409, "Already invited", "already-invited"),
+        DomainNotAllowed: (422, "Email domain not allowed", "domain-not-allowed"),
+        LinkNotValid: (400, "Link not valid", "link-not-valid"),
+        RefreshNotValid: (401, "Session ended", "session-ended"),
+        MemberNotFound: (404, "Not found", "member-not-found"),
+        InvitationNotFound: (404, "Not found", "invitation-not-found"),
+        CohortNotFound: (404, "Not found", "cohort-not-found"),
+        CohortExists: (409, "Cohort exists", "cohort-exists"),
+        ServiceAccountNotFound: (404, "Not found", "service-account-not-found"),
+        UnknownScopes: (422, "Unknown scopes", "unknown-scopes"),
+        NotAllowed: (409, "Not allowed", "not-allowed"),
+    },
+)
+as_problem = PROBLEMS.problem
+run = PROBLEMS.run
 
 
 keys_router = APIRouter(tags=["keys"])

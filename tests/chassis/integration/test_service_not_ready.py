@@ -27,7 +27,7 @@ async def readiness(settings: DirectorySettings) -> tuple[int, int, dict]:  # ty
     return alive.status_code, ready.status_code, ready.json()
 
 
-async def test_an_unreachable_broker_is_named_in_readiness(infrastructure) -> None:
+async def test_an_unreachable_broker_is_named_in_readiness(infrastructure, spans) -> None:
     url = await infrastructure.create_database("not_ready_broker")
     settings = DirectorySettings(
         database_url=url, kafka_bootstrap_servers=f"127.0.0.1:{free_port()}"
@@ -39,7 +39,7 @@ async def test_an_unreachable_broker_is_named_in_readiness(infrastructure) -> No
     assert body["checks"]["database"] == "ok"
 
 
-async def test_an_unreachable_database_is_named_in_readiness(infrastructure) -> None:
+async def test_an_unreachable_database_is_named_in_readiness(infrastructure, spans) -> None:
     settings = DirectorySettings(
         database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/nothing",
         kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
