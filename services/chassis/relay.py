@@ -8,7 +8,6 @@ with a lease (`FOR UPDATE SKIP LOCKED`), so several relays may run against one d
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -16,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import asyncpg
 from aiokafka import AIOKafkaProducer
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, propagate, trace
@@ -25,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.chassis.outbox import OUTBOX_CHANNEL, outbox_table
 from services.chassis.tracing import context_from_headers, tracer
+from services.chassis.wakeup import CommitWakeup
 
 log = logging.getLogger(__name__)
 meter = metrics.get_meter("convene.chassis")
@@ -89,12 +88,11 @@ class OutboxRelay:
         self.sweep_seconds = sweep_seconds
         self.retention = retention
         self.owner = f"{service}@{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
+        self._wakeup = CommitWakeup(engine, OUTBOX_CHANNEL)
         self.last_stats = OutboxStats(0, 0.0)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._wakeup.set()
 
     async def run(self) -> None:
         """Publish until cancelled. Never raises for a broker or database outage: it retries."""
@@ -102,7 +100,7 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                await self._ensure_listening()
+                await self._wakeup.listen()
                 await self.drain()
                 self.last_stats = await self.stats()
                 if loop.time() - last_purge > 60:
@@ -113,21 +111,10 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox relay of %s failed; retrying", self.service)
                 await asyncio.sleep(1)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.sweep_seconds)
-            self._wake.clear()
+            await self._wakeup.wait(self.sweep_seconds)
 
     async def close(self) -> None:
-        if self._listener is not None:
-            await self._listener.close()
-            self._listener = None
-
-    async def _ensure_listening(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        url = self.engine.url.set(drivername="postgresql")
-        self._listener = await asyncpg.connect(url.render_as_string(hide_password=False))
-        await self._listener.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+        await self._wakeup.close()
 
     async def drain(self) -> int:
         """Publish every eligible row now; returns how many were published."""

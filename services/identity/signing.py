@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.identity.adapters.orm import SigningKey
 
 KEY_CACHE_SECONDS = 30
+#: How long a new key is published before it signs (longer than verifiers' refetch interval).
+PUBLISH_LEAD = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
@@ -33,15 +35,22 @@ class ActiveKey:
 class SigningKeys:
     """Loads keys from the database (creating the first one) and caches them briefly.
 
-    The newest unretired key signs. A retired key stays published for `grace` (the longest
-    access-token lifetime), so tokens it signed stay verifiable until they expire.
+    A new key is published `lead` before it signs anything, so every verifier can already
+    fetch it when it first meets a token it signed (verifiers refetch the JWKS for an unknown
+    key id at most every 10 s). Until then the previous key goes on signing. A retired key
+    stays published for `grace` (the longest access-token lifetime), so tokens it signed stay
+    verifiable until they expire.
     """
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], grace: timedelta = timedelta(hours=1)
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        grace: timedelta = timedelta(hours=1),
+        lead: timedelta = PUBLISH_LEAD,
     ) -> None:
         self.sessions = sessions
         self.grace = grace
+        self.lead = lead
         self._rows: list[SigningKey] = []
         self._loaded_at = 0.0
 
@@ -68,12 +77,13 @@ class SigningKeys:
         return rows
 
     async def rotate(self) -> str:
-        """Retire the signing key and create a new one; returns the new key id."""
+        """Create a new key, and retire the current one once the new one may sign (after
+        `lead`); returns the new key id."""
         async with self.sessions() as session:
             await session.execute(
                 update(SigningKey)
                 .where(SigningKey.retired_at.is_(None))
-                .values(retired_at=datetime.now(UTC))
+                .values(retired_at=datetime.now(UTC) + self.lead)
             )
             row = await _create_key(session)
             await session.commit()
@@ -81,7 +91,11 @@ class SigningKeys:
         return row.kid
 
     async def active(self) -> ActiveKey:
-        newest = (await self._load())[0]
+        rows, now = await self._load(), datetime.now(UTC)
+        signing = [row for row in rows if row.retired_at is None or row.retired_at > now]
+        published_long_enough = [row for row in signing if row.created_at <= now - self.lead]
+        # Otherwise the key published longest signs (the very first key signs at once).
+        newest = (published_long_enough or signing[::-1] or rows)[0]
         key = serialization.load_pem_private_key(newest.private_pem.encode(), password=None)
         assert isinstance(key, rsa.RSAPrivateKey)
         return ActiveKey(newest.kid, key)

@@ -9,7 +9,6 @@ waits out a growing delay before its next try, so one bad message never holds up
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 from sqlalchemy import Row, text
@@ -28,6 +26,7 @@ from services.chassis.mail.outbox import MAIL_CHANNEL
 from services.chassis.mail.sending import MailSender, OutgoingMail, PermanentMailError
 from services.chassis.mail.templates import MailTemplate
 from services.chassis.tracing import context_from_headers, tracer
+from services.chassis.wakeup import CommitWakeup
 
 log = logging.getLogger(__name__)
 meter = metrics.get_meter("convene.chassis")
@@ -138,12 +137,11 @@ class MailRelay:
         self.retry_max_seconds = retry_max_seconds
         self.retention = retention
         self.owner = f"{service}-mail@{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
+        self._wakeup = CommitWakeup(engine, MAIL_CHANNEL)
         self.last_stats = MailStats(0, 0.0, None, 0)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._wakeup.set()
 
     async def run(self) -> None:
         """Send until cancelled. Never raises for a provider or database outage: it retries."""
@@ -152,7 +150,7 @@ class MailRelay:
         while True:
             timeout = self.sweep_seconds
             try:
-                await self._ensure_listening()
+                await self._wakeup.listen()
                 await self.drain()
                 self.last_stats = await self.stats()
                 if self.last_stats.next_due_seconds is not None:
@@ -171,21 +169,10 @@ class MailRelay:
             except Exception:
                 log.exception("mail relay of %s failed; retrying", self.service)
                 timeout = min(timeout, 1)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-            self._wake.clear()
+            await self._wakeup.wait(timeout)
 
     async def close(self) -> None:
-        if self._listener is not None:
-            await self._listener.close()
-            self._listener = None
-
-    async def _ensure_listening(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        url = self.engine.url.set(drivername="postgresql")
-        self._listener = await asyncpg.connect(url.render_as_string(hide_password=False))
-        await self._listener.add_listener(MAIL_CHANNEL, lambda *_: self._wake.set())
+        await self._wakeup.close()
 
     async def drain(self) -> int:
         """Try every message that is due now; returns how many the provider accepted."""

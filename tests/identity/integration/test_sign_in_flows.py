@@ -365,3 +365,22 @@ async def test_tokens_signed_before_a_key_rotation_stay_valid(client, admin, sta
     assert still.status_code == 200
     jwks = (await client.get("/api/identity/.well-known/jwks.json")).json()
     assert rotated.json()["kid"] in {key["kid"] for key in jwks["keys"]}
+
+
+async def test_other_services_accept_tokens_throughout_a_key_rotation(client, admin, stack) -> None:
+    import asyncio
+
+    import jwt
+
+    rotated = await client.post("/api/identity/keys/rotate", headers=admin)
+    new_kid = rotated.json()["kid"]
+    seen: set[str] = set()
+    for _ in range(5):  # 20 s: past the 15 s before the new key starts signing
+        token = await stack.admin_token()
+        seen.add(jwt.get_unverified_header(token)["kid"])
+        answer = await client.get(
+            "/api/content/topics", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 200, answer.text
+        await asyncio.sleep(4)
+    assert new_kid in seen
