@@ -264,6 +264,8 @@ def main() -> None:
         }
         # Warm caches and connection pools, then measure each target in turn.
         load(targets["gateway"], token, clients=4, seconds=3, processes=1)
+        # The machine may be shared: the load average says how far the figures can be trusted.
+        load_before = os.getloadavg()
         results = {}
         for name, url in targets.items():
             results[name] = load(
@@ -282,7 +284,9 @@ def main() -> None:
         )
         print(
             f"machine: {os.cpu_count()} CPUs; {args.clients} clients over {args.processes} "
-            f"load processes on the same machine"
+            f"load processes on the same machine; load average before "
+            f"{' '.join(f'{x:.2f}' for x in load_before)}, after "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
     finally:
         for process in processes:

@@ -19,11 +19,14 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ColumnElement,
     Float,
+    Integer,
     and_,
     bindparam,
+    case,
     func,
     literal_column,
     or_,
@@ -41,7 +44,7 @@ from services.directory.adapters.orm import (
     Organisation,
     Profile,
 )
-from services.directory.domain.search_query import SearchTerms
+from services.directory.domain.search_query import SearchTerms, WordChoices
 
 _REFRESH = text(
     """
@@ -114,30 +117,50 @@ async def indexed_words(session: AsyncSession, member_id: UUID) -> list[str]:
     return [row[0] for row in rows]
 
 
-async def similar_words(session: AsyncSession, terms: SearchTerms) -> dict[str, list[str]]:
-    """For each longer term that is not itself an indexed word, up to 3 indexed words that
-    look like it (pg_trgm similarity): "chelmsfrod" -> ["chelmsford"]."""
+#: A typed prefix completes to at most this many vocabulary words; beyond that the query keeps
+#: the (slower, unbounded) `term:*` prefix scan, so nothing that matched before is lost.
+MAX_COMPLETIONS = 40
+
+_EXPAND = text(
+    """
+    SELECT t.term, c.word, false AS similar
+    FROM unnest(CAST(:prefixed AS text[])) AS t(term)
+    CROSS JOIN LATERAL (
+        SELECT word FROM search_words
+        WHERE word ~>=~ t.term AND word ~<~ (t.term || chr(1114111))
+        LIMIT :completions
+    ) AS c
+    UNION ALL
+    SELECT t.term, s.word, true
+    FROM unnest(CAST(:fuzzy AS text[])) AS t(term)
+    CROSS JOIN LATERAL (
+        SELECT word FROM search_words
+        WHERE word % t.term AND word <> t.term
+          AND NOT EXISTS (SELECT 1 FROM search_words e WHERE e.word = t.term)
+        ORDER BY word <-> t.term LIMIT 3
+    ) AS s
+    """
+)
+
+
+async def expand_terms(session: AsyncSession, terms: SearchTerms) -> WordChoices:
+    """What each term may match, from the vocabulary, in one statement: the whole words a
+    prefix completes to (exact GIN lookups are far cheaper than a `term:*` scan), and for
+    longer terms that are not themselves indexed words, up to 3 indexed words that look like
+    them (pg_trgm similarity): "chelmsfrod" -> ["chelmsford"]."""
+    prefixed = list(terms.prefix_terms())
     fuzzy = list(terms.fuzzy_terms())
-    if not fuzzy:
-        return {}
+    if not prefixed and not fuzzy:
+        return WordChoices()
     rows = await session.execute(
-        text(
-            """
-            SELECT t.term, s.word FROM unnest(CAST(:terms AS text[])) AS t(term)
-            CROSS JOIN LATERAL (
-                SELECT word FROM search_words
-                WHERE word % t.term AND word <> t.term
-                  AND NOT EXISTS (SELECT 1 FROM search_words e WHERE e.word = t.term)
-                ORDER BY word <-> t.term LIMIT 3
-            ) AS s
-            """
-        ),
-        {"terms": fuzzy},
+        _EXPAND,
+        {"prefixed": prefixed, "fuzzy": fuzzy, "completions": MAX_COMPLETIONS + 1},
     )
-    found: dict[str, list[str]] = {}
-    for term, word in rows:
+    choices = WordChoices()
+    for term, word, similar in rows:
+        found = choices.similar if similar else choices.completions
         found.setdefault(term, []).append(word)
-    return found
+    return choices
 
 
 # -- filters, cursors -----------------------------------------------------------------------
@@ -238,6 +261,10 @@ class SearchHit:
     #: The rank (relevance) or the sort name (name): what the cursor resumes from.
     sort_key: float | str
     snippet: str | None = None
+    #: What the result card is projected from (privacy is applied by the caller, per viewer).
+    profile: Profile | None = None
+    organisation: Organisation | None = None
+    cohorts: list[Cohort] = field(default_factory=list)
 
 
 @dataclass
@@ -259,8 +286,38 @@ def _ts_query(tsquery: str) -> ColumnElement[Any]:
     return func.to_tsquery(text("'simple'::regconfig"), bindparam("tsq", tsquery, type_=Text))
 
 
+async def _text_condition(session: AsyncSession, terms: SearchTerms) -> ColumnElement[Any]:
+    choices = await expand_terms(session, terms)
+    return _ts_query(terms.tsquery(choices, max_completions=MAX_COMPLETIONS))
+
+
 #: Marks around matched words in snippets; swapped for <mark> after HTML-escaping.
 MARK_START, MARK_STOP = "\x02", "\x03"
+
+#: A profile's cohorts, newest first, as [[id, name, year], ...] (one row per card, no
+#: second round trip).
+_CARD_COHORTS = literal_column(
+    """(SELECT coalesce(json_agg(json_build_array(c.id, c.name, c.year)
+                                 ORDER BY c.year DESC, c.name), '[]'::json)
+        FROM cohort_memberships AS m JOIN cohorts AS c ON c.id = m.cohort_id
+        WHERE m.member_id = profiles.member_id)""",
+    JSON,
+).label("cohorts")
+
+
+def _snippet(ts_query: ColumnElement[Any] | None) -> ColumnElement[Any]:
+    """Matched words in context, from the members-visible bio only (never a narrower field),
+    and only when the bio itself matched."""
+    if ts_query is None:
+        return literal_column("NULL::text").label("snippet")
+    options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=24, MinWords=10"
+    bio_if_public = text(
+        "CASE WHEN profiles.visibility ->> 'bio' = 'members' THEN profiles.bio END"
+    )
+    simple = text("'simple'::regconfig")
+    bio_matched = func.to_tsvector(simple, func.coalesce(bio_if_public, "")).op("@@")(ts_query)
+    headline = func.ts_headline(simple, bio_if_public, ts_query, bindparam("hl", options))
+    return case((bio_matched, headline), else_=None).label("snippet")
 
 
 async def search_profiles(
@@ -274,7 +331,9 @@ async def search_profiles(
     candidate_cap: int,
     timeout_ms: int,
 ) -> SearchOutcome:
-    """One page of listed profiles, best first (relevance) or by name.
+    """One page of listed profiles, best first (relevance) or by name, each with what its
+    card needs (profile, organisation, cohorts, snippet): one statement after the vocabulary
+    lookup.
 
     Relevance ranks at most `candidate_cap` matches; keyset pages over (rank, member_id) or
     (sort_name, member_id) stay stable when profiles are added between pages.
@@ -284,36 +343,36 @@ async def search_profiles(
     conditions = _listed() + filters.conditions()
     ts_query = None
     if terms:
-        similar = await similar_words(session, terms)
-        ts_query = _ts_query(terms.tsquery(similar))
+        ts_query = await _text_condition(session, terms)
         conditions.append(Profile.search_vector.op("@@")(ts_query))
-    capped = False
-    if sort == "relevance" and ts_query is not None:
+    relevance = sort == "relevance" and ts_query is not None
+    if relevance:
+        assert ts_query is not None
         candidates = (
             select(Profile.member_id, Profile.search_vector)
             .where(*conditions)
             .limit(candidate_cap + 1)
             .cte("candidates")
         )
-        rank = func.ts_rank(candidates.c.search_vector, ts_query).cast(Float).label("rank")
+        rank = func.ts_rank(candidates.c.search_vector, ts_query).cast(Float).label("sort_key")
         matched = func.count().over().label("matched")
         ranked = select(candidates.c.member_id, rank, matched).subquery("ranked")
-        query = select(ranked.c.member_id, ranked.c.rank, ranked.c.matched)
+        query = select(ranked.c.member_id, ranked.c.sort_key, ranked.c.matched)
         if after is not None:
             key = float(after.key)
             query = query.where(
                 or_(
-                    ranked.c.rank < key,
-                    and_(ranked.c.rank == key, ranked.c.member_id > after.member_id),
+                    ranked.c.sort_key < key,
+                    and_(ranked.c.sort_key == key, ranked.c.member_id > after.member_id),
                 )
             )
-        query = query.order_by(ranked.c.rank.desc(), ranked.c.member_id).limit(limit + 1)
-        rows = (await session.execute(query)).all()
-        # `matched` is counted before the cursor's filter: every page says whether it is capped.
-        capped = bool(rows) and rows[0].matched > candidate_cap
-        hits = [SearchHit(r.member_id, float(r.rank)) for r in rows]
+        query = query.order_by(ranked.c.sort_key.desc(), ranked.c.member_id)
     else:
-        query = select(Profile.member_id, Profile.sort_name).where(*conditions)
+        query = select(
+            Profile.member_id,
+            Profile.sort_name.label("sort_key"),
+            literal_column("0", Integer).label("matched"),
+        ).where(*conditions)
         if after is not None:
             key_name = str(after.key)
             query = query.where(
@@ -322,40 +381,39 @@ async def search_profiles(
                     and_(Profile.sort_name == key_name, Profile.member_id > after.member_id),
                 )
             )
-        query = query.order_by(Profile.sort_name, Profile.member_id).limit(limit + 1)
-        rows = (await session.execute(query)).all()
-        hits = [SearchHit(r.member_id, r.sort_name) for r in rows]
+        query = query.order_by(Profile.sort_name, Profile.member_id)
+    page = query.limit(limit + 1).subquery("page")
+    cards = (
+        select(Profile, Organisation, page.c.sort_key, page.c.matched, _CARD_COHORTS)
+        .add_columns(_snippet(ts_query))
+        .select_from(page)
+        .join(Profile, Profile.member_id == page.c.member_id)
+        .outerjoin(Organisation, Organisation.id == Profile.organisation_id)
+        .order_by(
+            page.c.sort_key.desc() if relevance else page.c.sort_key,
+            page.c.member_id,
+        )
+    )
+    rows = (await session.execute(cards)).all()
+    # `matched` is counted before the cursor's filter: every page says whether it is capped.
+    capped = relevance and bool(rows) and rows[0].matched > candidate_cap
+    hits = [
+        SearchHit(
+            member_id=row.Profile.member_id,
+            sort_key=float(row.sort_key) if relevance else str(row.sort_key),
+            snippet=row.snippet or None,
+            profile=row.Profile,
+            organisation=row.Organisation,
+            cohorts=[Cohort(id=UUID(c[0]), name=c[1], year=c[2]) for c in row.cohorts],
+        )
+        for row in rows
+    ]
     next_cursor = None
     if len(hits) > limit:
         hits = hits[:limit]
         last = hits[-1]
         next_cursor = SearchCursor(last.sort_key, last.member_id, fingerprint).encode()
-    if ts_query is not None and hits:
-        await _add_snippets(session, hits, ts_query)
     return SearchOutcome(hits=hits, next_cursor=next_cursor, capped=capped)
-
-
-async def _add_snippets(
-    session: AsyncSession, hits: list[SearchHit], ts_query: ColumnElement[Any]
-) -> None:
-    """Matched words in context, from the members-visible bio only (never a narrower field)."""
-    options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=24, MinWords=10"
-    bio_if_public = text("CASE WHEN visibility ->> 'bio' = 'members' THEN bio END")
-    query = select(
-        Profile.member_id,
-        func.ts_headline(
-            text("'simple'::regconfig"), bio_if_public, ts_query, bindparam("hl", options)
-        ),
-        func.to_tsvector(text("'simple'::regconfig"), func.coalesce(bio_if_public, "")).op("@@")(
-            ts_query
-        ),
-    ).where(Profile.member_id.in_([h.member_id for h in hits]))
-    snippets = {}
-    for member_id, headline, bio_matched in await session.execute(query):
-        if headline and bio_matched:
-            snippets[member_id] = headline
-    for hit in hits:
-        hit.snippet = snippets.get(hit.member_id)
 
 
 # -- facets -----------------------------------------------------------------------------------
@@ -375,8 +433,9 @@ async def facet_counts(
     At most FACET_LIMIT values per facet, largest first."""
     text_conditions: list[ColumnElement[bool]] = []
     if terms:
-        similar = await similar_words(session, terms)
-        text_conditions.append(Profile.search_vector.op("@@")(_ts_query(terms.tsquery(similar))))
+        text_conditions.append(
+            Profile.search_vector.op("@@")(await _text_condition(session, terms))
+        )
     result: dict[str, list[dict[str, Any]]] = {}
     for facet in wanted:
         where = _listed() + text_conditions + filters.conditions(skip=facet)
@@ -441,6 +500,7 @@ __all__ = [
     "SearchCursor",
     "SearchFilters",
     "SearchOutcome",
+    "expand_terms",
     "facet_counts",
     "forget_words",
     "refresh_search_index",

@@ -8,7 +8,7 @@ by construction, not by escaping.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 6
@@ -21,6 +21,15 @@ MIN_FUZZY_CHARS = 4
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+@dataclass
+class WordChoices:
+    """What the vocabulary offers each term: the whole words a prefix completes to, and words
+    that look like a mistyped term."""
+
+    completions: dict[str, list[str]] = field(default_factory=dict)
+    similar: dict[str, list[str]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class SearchTerms:
     terms: tuple[str, ...]
@@ -31,14 +40,30 @@ class SearchTerms:
     def fuzzy_terms(self) -> tuple[str, ...]:
         return tuple(t for t in self.terms if len(t) >= MIN_FUZZY_CHARS)
 
-    def tsquery(self, similar: dict[str, list[str]] | None = None) -> str:
+    def prefix_terms(self) -> tuple[str, ...]:
+        return tuple(t for t in self.terms if len(t) >= MIN_PREFIX_CHARS)
+
+    def tsquery(self, choices: WordChoices | None = None, *, max_completions: int = 0) -> str:
         """A `to_tsquery('simple', ...)` text: every term must match (as a word prefix, or as
-        one of the `similar` vocabulary words found for it)."""
-        similar = similar or {}
+        one of the similar vocabulary words found for it).
+
+        A prefix is spelled out as the vocabulary words it completes to when there are at
+        most `max_completions` of them (same matches, cheaper); otherwise it stays `term:*`.
+        """
+        choices = choices or WordChoices()
         groups = []
         for term in self.terms:
-            options = [f"{term}:*" if len(term) >= MIN_PREFIX_CHARS else term]
-            options += [word for word in similar.get(term, []) if _WORD.fullmatch(word)]
+            if len(term) < MIN_PREFIX_CHARS:
+                options = [term]
+            else:
+                completions = choices.completions.get(term, [])
+                if 0 < len(completions) <= max_completions and all(
+                    _WORD.fullmatch(w) for w in completions
+                ):
+                    options = completions
+                else:
+                    options = [f"{term}:*"]
+            options += [word for word in choices.similar.get(term, []) if _WORD.fullmatch(word)]
             groups.append("(" + " | ".join(dict.fromkeys(options)) + ")")
         return " & ".join(groups)
 

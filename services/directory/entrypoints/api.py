@@ -62,7 +62,6 @@ from services.directory.schemas import (
     OrganisationCreate,
     OrganisationPage,
     OrganisationRead,
-    ProfileCard,
     ProfileRead,
     ProfileUpdate,
     ReportCreate,
@@ -242,6 +241,7 @@ FilterParam = Annotated[list[str] | None, Query()]
 
 @profiles_router.get(
     "",
+    response_model=SearchResults,
     summary="Search the directory",
     description=(
         "Full-text search over names, job titles, organisations, expertise, sector, region and "
@@ -264,7 +264,7 @@ async def search_profiles(
     facets: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
-) -> SearchResults:
+) -> Response:
     wanted = _facet_names(facets)
     terms = parse_query(q)
     filters = search.SearchFilters(
@@ -310,25 +310,23 @@ async def search_profiles(
                 headers={"Retry-After": "1"},
             ) from exc
         raise
-    loaded = await views.load_profiles(uow.session, [h.member_id for h in outcome.hits])
     labels = await views.tag_labels(uow.session)
-    snippets = {h.member_id: h.snippet for h in outcome.hits}
     now = views.now()
-    items = [
-        ProfileCard.model_validate(
+    items = []
+    for hit in outcome.hits:
+        assert hit.profile is not None
+        items.append(
             views.project_card(
-                item.profile,
+                hit.profile,
                 viewer,
-                cohorts=item.cohorts,
-                organisation=item.organisation,
+                cohorts=hit.cohorts,
+                organisation=hit.organisation,
                 labels=labels,
-                snippet=snippets.get(item.profile.member_id),
+                snippet=hit.snippet,
                 now=now,
             )
         )
-        for item in loaded
-    ]
-    return SearchResults.model_validate(
+    results = SearchResults.model_validate(
         {
             "items": items,
             "next_cursor": outcome.next_cursor,
@@ -336,6 +334,9 @@ async def search_profiles(
             "facets": facet_values,
         }
     )
+    # Validated once here and serialised by pydantic-core; returning the model instead would
+    # have FastAPI validate and encode it a second time (the response model still documents it).
+    return Response(results.model_dump_json(), media_type="application/json")
 
 
 # -- one profile --------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from services.directory.domain.model import (
     visibility_settings,
 )
 from services.directory.domain.photos import sniff_image_type
-from services.directory.domain.search_query import MAX_TERMS, parse_query
+from services.directory.domain.search_query import MAX_TERMS, WordChoices, parse_query
 
 OWNER = "owner"
 
@@ -106,13 +106,36 @@ def test_any_text_gives_a_bounded_query_of_plain_words(text: str) -> None:
     for term in terms.terms:
         assert term.isalnum()
         assert len(term) <= 40
-    query = terms.tsquery({t: ["similar"] for t in terms.terms})
+    choices = WordChoices(
+        completions={t: [t, t + "x"] for t in terms.terms},
+        similar={t: ["similar"] for t in terms.terms},
+    )
+    query = terms.tsquery(choices, max_completions=5)
     assert not set(query) & set("!<>'\\\"")
 
 
 def test_similar_words_widen_a_term_without_operators_leaking() -> None:
-    query = parse_query("Chelmsfrod").tsquery({"chelmsfrod": ["chelmsford", "bad|word"]})
+    query = parse_query("Chelmsfrod").tsquery(
+        WordChoices(similar={"chelmsfrod": ["chelmsford", "bad|word"]})
+    )
     assert query == "(chelmsfrod:* | chelmsford)"
+
+
+def test_a_prefix_is_spelled_out_as_the_words_it_completes_to_while_they_are_few() -> None:
+    terms = parse_query("net zero chelmsfrod")
+    choices = WordChoices(
+        completions={"net": ["net", "network"], "zero": ["zero"]},
+        similar={"chelmsfrod": ["chelmsford"]},
+    )
+    assert terms.tsquery(choices, max_completions=2) == (
+        "(net | network) & (zero) & (chelmsfrod:* | chelmsford)"
+    )
+    # Too many completions (or an unsafe one): the prefix scan stays, so nothing is lost.
+    assert terms.tsquery(choices, max_completions=1) == (
+        "(net:*) & (zero) & (chelmsfrod:* | chelmsford)"
+    )
+    unsafe = WordChoices(completions={"net": ["net", "net|x"]})
+    assert parse_query("net").tsquery(unsafe, max_completions=5) == "(net:*)"
 
 
 @pytest.mark.parametrize(
