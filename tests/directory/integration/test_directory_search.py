@@ -47,6 +47,17 @@ async def test_a_typo_still_finds_chelmsford(client, stack) -> None:
     assert leader.member_id not in ids(nothing)
 
 
+async def test_the_start_of_a_word_finds_it_as_soon_as_it_is_published(client, stack) -> None:
+    word = f"Quillfeather{uuid.uuid4().hex[:6]}"
+    viewer = await draft_member(client, stack, "Pia Prefixer")
+    leader = await listed_member(client, stack, f"Oona {word}", job_title="Chief Economist")
+    for query in (word[:8], word, f"{word[:9]} econ", f"chief {word[:10]}"):
+        found = await client.get(SEARCH, params={"q": query}, headers=viewer.headers)
+        assert leader.member_id in ids(found), query
+    other = await client.get(SEARCH, params={"q": f"{word[:8]} xylophone"}, headers=viewer.headers)
+    assert leader.member_id not in ids(other)
+
+
 async def test_name_matches_rank_above_bio_mentions(client, stack) -> None:
     word = f"Farquharson{uuid.uuid4().hex[:6]}"
     viewer = await draft_member(client, stack, "Rae Ranker")
