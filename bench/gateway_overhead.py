@@ -127,7 +127,8 @@ def main() -> None:
             rate, latencies = asyncio.run(measure(url, args.requests, args.concurrency))
             after = cpu_seconds(service_pid), cpu_seconds(gateway_pid)
             # The warm-up requests are counted too: 50 more than measured.
-            cpu = [(b - a) * 1000 / (args.requests + 50) for a, b in zip(before, after, strict=True)]
+            count = args.requests + 50
+            cpu = [(b - a) * 1000 / count for a, b in zip(before, after, strict=True)]
             rows.append((name, rate, percentile(latencies, 50), percentile(latencies, 99), *cpu))
         print(f"{args.requests} GETs, {args.concurrency} concurrent, loopback, one process each")
         print("healthz = the gateway answering by itself (no service call), for scale")
