@@ -1,4 +1,8 @@
-"""Events published by the identity service."""
+"""Events published by the identity service.
+
+Member events are internal. Cohorts have an internal event (`identity.cohort.v1`) and a public
+one (`public.identity.cohort.v1`, issue 9) that never names a member.
+"""
 
 from __future__ import annotations
 
@@ -104,6 +108,24 @@ class CohortCreatedV1(IntegrationEvent):
 
     event_type: ClassVar[str] = "identity.cohort.created.v1"
     topic: ClassVar[str] = "identity.cohort.v1"
+    subject_field: ClassVar[str] = "cohort_id"
+
+    cohort_id: UUID
+    name: str = Field(min_length=1, max_length=120)
+    year: int = Field(ge=2000, le=2100)
+    starts_on: date
+    ends_on: date
+
+
+PUBLIC_COHORT_TOPIC = "public.identity.cohort.v1"
+
+
+class PublicCohortCreatedV1(IntegrationEvent):
+    """A programme cohort exists: its name, year and dates. Public; never who is in it."""
+
+    event_type: ClassVar[str] = "public.identity.cohort.created.v1"
+    topic: ClassVar[str] = PUBLIC_COHORT_TOPIC
+    public: ClassVar[bool] = True
     subject_field: ClassVar[str] = "cohort_id"
 
     cohort_id: UUID

@@ -7,7 +7,12 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
-from contracts.events.identity import CohortCreatedV1, MemberJoinedCohortV1, MemberLeftCohortV1
+from contracts.events.identity import (
+    CohortCreatedV1,
+    MemberJoinedCohortV1,
+    MemberLeftCohortV1,
+    PublicCohortCreatedV1,
+)
 from services.chassis.database import UnitOfWork
 from services.identity.adapters.orm import Cohort, CohortMembership, Member
 from services.identity.domain import commands
@@ -37,6 +42,15 @@ async def create_cohort(command: commands.CreateCohort, uow: UnitOfWork) -> Coho
     audit(uow, command.actor, "cohort.created", None, cohort_id=str(cohort.id), name=cohort.name)
     await uow.publish(
         CohortCreatedV1(
+            cohort_id=cohort.id,
+            name=cohort.name,
+            year=cohort.year,
+            starts_on=cohort.starts_on,
+            ends_on=cohort.ends_on,
+        )
+    )
+    await uow.publish(
+        PublicCohortCreatedV1(
             cohort_id=cohort.id,
             name=cohort.name,
             year=cohort.year,

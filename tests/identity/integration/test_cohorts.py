@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 import pytest
-from support import unique, unique_email
+from support import events_on_topic, unique, unique_email
 
 
 @pytest.fixture
@@ -92,9 +92,32 @@ async def test_cohort_changes_are_published_as_events(client, admin, stack) -> N
         )
     assert types == [
         "identity.cohort.created.v1",
+        "public.identity.cohort.created.v1",
         "identity.member.invited.v1",
         "identity.member.cohort_joined.v1",
     ]
+
+
+async def test_departments_hear_of_a_new_cohort_but_never_who_is_in_it(
+    client, admin, stack
+) -> None:
+    cohort = await new_cohort(client, admin)
+    member_id = await invited_member(client, admin)
+    await client.put(f"/api/identity/cohorts/{cohort['id']}/members/{member_id}", headers=admin)
+    bootstrap = stack.infrastructure.kafka_bootstrap
+    [created] = await events_on_topic(bootstrap, "public.identity.cohort.v1", cohort["id"], want=1)
+    assert created.type == "public.identity.cohort.created.v1"
+    assert created.data == {
+        "cohort_id": cohort["id"],
+        "name": cohort["name"],
+        "year": 2026,
+        "starts_on": "2026-01-10",
+        "ends_on": "2026-12-10",
+    }
+    joined = await events_on_topic(
+        bootstrap, "public.identity.cohort.v1", member_id, want=1, timeout=3
+    )
+    assert joined == []
 
 
 @pytest.mark.parametrize(
