@@ -145,6 +145,24 @@ class PublicOrganisationAddedV1(IntegrationEvent):
     added_at: datetime
 
 
+class PublicOrganisationUpdatedV1(IntegrationEvent):
+    """An organisation in the list was renamed, retyped or re-parented; the whole new snapshot.
+
+    Public. Leaders' entries that share their organisation follow as profile updates.
+    """
+
+    event_type: ClassVar[str] = "public.directory.organisation.updated.v1"
+    topic: ClassVar[str] = PUBLIC_ORGANISATION_TOPIC
+    public: ClassVar[bool] = True
+    subject_field: ClassVar[str] = "organisation_id"
+
+    organisation_id: UUID
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field(description="e.g. ministerial_department, local_authority, nhs_body.")
+    parent_id: UUID | None = Field(default=None, description="The parent organisation, if any.")
+    updated_at: datetime
+
+
 class _PublicProfileEvent(IntegrationEvent):
     topic: ClassVar[str] = PUBLIC_PROFILE_TOPIC
     public: ClassVar[bool] = True

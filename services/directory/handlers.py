@@ -20,6 +20,7 @@ from contracts.events.directory import (
     ContactRequestDeclinedV1,
     ContactRequestMadeV1,
     PublicOrganisationAddedV1,
+    PublicOrganisationUpdatedV1,
     PublicProfileRemovedV1,
 )
 from services.chassis.database import UnitOfWork
@@ -48,6 +49,7 @@ from services.directory.domain.errors import (
     Conflict,
     InvalidChange,
     NotPermitted,
+    OrganisationNotFound,
     PhotoRejected,
     ProfileNotFound,
     RateLimited,
@@ -837,6 +839,56 @@ async def add_organisation(command: commands.AddOrganisation, uow: UnitOfWork) -
             added_at=organisation.created_at,
         )
     )
+    return organisation
+
+
+async def update_organisation(
+    command: commands.UpdateOrganisation, uow: UnitOfWork
+) -> Organisation:
+    """Rename, retype or re-parent an organisation. A new name reaches every profile that
+    shows it (search, internal and public profile events) in the same transaction."""
+    organisation = await uow.session.get(
+        Organisation, command.organisation_id, with_for_update=True
+    )
+    if organisation is None:
+        raise OrganisationNotFound()
+    name = command.name.strip()
+    clash = await uow.session.scalar(
+        select(Organisation).where(
+            func.lower(Organisation.name) == name.lower(), Organisation.id != organisation.id
+        )
+    )
+    if clash is not None:
+        raise Conflict(f"{clash.name} is already in the list.")
+    if command.parent_id == organisation.id:
+        raise InvalidChange("An organisation cannot be its own parent.")
+    if (
+        command.parent_id is not None
+        and await uow.session.get(Organisation, command.parent_id) is None
+    ):
+        raise InvalidChange("There is no parent organisation with that id.")
+    wanted = (name, command.type, command.parent_id)
+    if wanted == (organisation.name, organisation.type, organisation.parent_id):
+        return organisation
+    renamed = name != organisation.name
+    organisation.name, organisation.type, organisation.parent_id = wanted
+    await uow.publish(
+        PublicOrganisationUpdatedV1(
+            organisation_id=organisation.id,
+            name=organisation.name,
+            type=organisation.type,
+            parent_id=organisation.parent_id,
+            updated_at=_now(),
+        )
+    )
+    if renamed:
+        members = await uow.session.scalars(
+            select(Profile).where(Profile.organisation_id == organisation.id).with_for_update()
+        )
+        for profile in members.all():
+            profile.organisation = organisation.name
+            profile.updated_at = _now()
+            await _changed(uow, profile)
     return organisation
 
 

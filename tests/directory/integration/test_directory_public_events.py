@@ -166,3 +166,50 @@ async def test_a_new_organisation_is_announced_to_departments(client, stack) -> 
     assert event.data["type"] == "non_ministerial_department"
     assert "added_by" not in event.data
     assert uuid.UUID(event.data["organisation_id"])
+
+
+async def test_a_renamed_organisation_reaches_departments_and_the_entries_that_show_it(
+    client, stack
+) -> None:
+    admin = await admin_headers(stack)
+    added = await client.post(
+        "/api/directory/organisations",
+        json={"name": unique("Office for Renaming"), "type": "executive_agency"},
+        headers=admin,
+    )
+    org_id = added.json()["id"]
+    sharer = await listed_member(client, stack, "Oren Org", organisation_id=org_id)
+    await client.patch(
+        sharer.path, json={"visibility": {"organisation": "departments"}}, headers=sharer.headers
+    )
+    new_name = unique("Agency for Renamed Things")
+    body = {"name": new_name, "type": "non_ministerial_department"}
+    async with (
+        TopicRecorder(stack, "public.directory.organisation.v1") as organisations,
+        TopicRecorder(stack, PROFILES) as profiles,
+    ):
+        renamed = await client.put(
+            f"/api/directory/organisations/{org_id}", json=body, headers=admin
+        )
+        assert renamed.status_code == 200, renamed.text
+        [updated] = await eventually(
+            lambda: _seen(organisations.of("public.directory.organisation.updated.v1", org_id))
+        )
+        assert updated.data["name"] == new_name
+        assert updated.data["type"] == "non_ministerial_department"
+        [entry] = await eventually(lambda: _seen(profiles.of(UPDATED, sharer.member_id)))
+        assert entry.data["organisation_name"] == new_name
+        assert entry.data["organisation_id"] == org_id
+        assert entry.data["shared"] == ["organisation"]
+    shown = await client.get(sharer.path, headers=sharer.headers)
+    assert shown.json()["organisation"] == new_name
+
+    unknown = await client.put(
+        f"/api/directory/organisations/{uuid.uuid4()}", json=body, headers=admin
+    )
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
+    member = await client.put(
+        f"/api/directory/organisations/{org_id}", json=body, headers=sharer.headers
+    )
+    assert member.status_code == 403
