@@ -4,6 +4,8 @@ when an item is withdrawn or no longer shared."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from content_support import article, publish
 from support import events_on_topic
 
@@ -76,3 +78,24 @@ async def test_only_items_for_everyone_may_be_shared(client, people) -> None:
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert "everyone" in response.json()["detail"]
+
+
+async def test_a_shared_item_published_by_the_scheduler_reaches_departments(
+    client, people, stack
+) -> None:
+    author = await people.curator()
+    created = await client.post(
+        "/items", json=article(shared_with_departments=True), headers=author
+    )
+    item_id = created.json()["id"]
+    await client.post(f"/items/{item_id}/submit", headers=author)
+    await client.post(f"/items/{item_id}/approve", headers=await people.curator())
+    when = datetime.now(UTC) + timedelta(seconds=1)
+    scheduled = await client.post(
+        f"/items/{item_id}/publish", json={"publish_at": when.isoformat()}, headers=author
+    )
+    assert scheduled.json()["status"] == "scheduled"
+    bootstrap = stack.infrastructure.kafka_bootstrap
+    events = await events_on_topic(bootstrap, PUBLIC_ITEMS, item_id, want=1, timeout=30)
+    assert [e.type for e in events] == ["public.content.item.published.v1"]
+    assert events[0].data["version"] == 1
