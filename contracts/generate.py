@@ -24,7 +24,14 @@ import yaml
 from contracts.compatibility import breaking_changes
 from contracts.envelope import CONTENT_TYPE, SPEC_VERSION
 from contracts.examples import example_for
-from contracts.registry import REGISTRY, EventSpec, dead_letter_topic, topics
+from contracts.registry import (
+    REGISTRY,
+    EventSpec,
+    dead_letter_topic,
+    is_public_topic,
+    owning_service,
+    topics,
+)
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
 SCHEMA_ID_PREFIX = "urn:convene:event:"
@@ -87,14 +94,20 @@ def asyncapi_document(*, public: bool = False) -> Json:
             specs = [spec for spec in specs if spec.public]
             if not specs:
                 continue
-        owner = topic.split(".", 1)[0]
+        owner = owning_service(topic)
         channels[topic] = {
             "address": topic,
             "title": topic,
             "description": (
                 f"Published by the {owner} service through its outbox. The message key is the "
                 "aggregate id, so one aggregate's events stay in order."
+                + (
+                    " Public: other departments may subscribe; it carries public events only."
+                    if is_public_topic(topic)
+                    else " Internal to Convene."
+                )
             ),
+            "x-convene-public": is_public_topic(topic),
             "messages": {
                 spec.event_type: _ref("components", "messages", spec.event_type) for spec in specs
             },
