@@ -30,10 +30,7 @@ def png_bytes() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\x1d\x70\xb8")
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", pixels)
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
 
 
@@ -197,9 +194,12 @@ def directory_journey(  # type: ignore[no-untyped-def]
     assert bob.email not in browser.text, "contact details are for connections only"
     browser.check("search-results")
     nhs = browser.driver.find_element(By.CSS_SELECTOR, 'input[name="sector"][value="nhs_health"]')
-    assert "(1)" in browser.driver.find_element(
-        By.CSS_SELECTOR, f'label[for="{nhs.get_attribute("id")}"]'
-    ).text
+    assert (
+        "(1)"
+        in browser.driver.find_element(
+            By.CSS_SELECTOR, f'label[for="{nhs.get_attribute("id")}"]'
+        ).text
+    )
     choose(browser, str(nhs.get_attribute("id")))
     browser.press("Apply filters")
     assert "sector=nhs_health" in browser.path

@@ -91,14 +91,11 @@ def snippet_html(snippet: str | None) -> Markup:
     trusts markup from a service."""
     if not snippet:
         return Markup("")
-    parts = re.split(r"(</?mark>)", snippet)
-    out = []
-    for part in parts:
-        if part in ("<mark>", "</mark>"):
-            out.append(part)
-        else:
-            out.append(str(escape(html.unescape(part))))
-    return Markup("".join(out))
+    marks = {"<mark>": Markup("<mark>"), "</mark>": Markup("</mark>")}
+    out = Markup("")
+    for part in re.split(r"(</?mark>)", snippet):
+        out += marks.get(part) or escape(html.unescape(part))
+    return out
 
 
 environment.filters["snippet_html"] = snippet_html
@@ -539,13 +536,11 @@ async def find_a_leader(request: Request, session: SignedIn) -> Response:
     if answer.status_code == 200:
         results = answer.json()
         context["results"] = results
-        context["facets"] = _facet_options(state, results.get("facets", {}))
-        context["labels"] = {
-            value["value"]: value["label"]
-            for name in ("sector", "region")
-            for value in results.get("facets", {}).get(name, [])
-            if value.get("label")
-        }
+        # The directory labels organisations, cohorts and tags in its facets; sectors and
+        # regions are labelled by its vocabularies.
+        labels = _labels(await _vocabularies(request, session))
+        context["facets"] = _facet_options(state, results.get("facets", {}), labels)
+        context["labels"] = labels
         trail = state["trail"]
         if results.get("next_cursor"):
             context["next_href"] = _search_href(
@@ -564,7 +559,9 @@ async def find_a_leader(request: Request, session: SignedIn) -> Response:
     return render(request, session, "directory/search.html", context, status_code=status_code)
 
 
-def _facet_options(state: dict[str, Any], facets: dict[str, Any]) -> dict[str, list[Any]]:
+def _facet_options(
+    state: dict[str, Any], facets: dict[str, Any], labels: dict[str, str]
+) -> dict[str, list[Any]]:
     """Checkbox items per facet, with counts; a chosen value stays listed even at zero."""
     options: dict[str, list[Any]] = {}
     for name in FACETS:
@@ -576,11 +573,15 @@ def _facet_options(state: dict[str, Any], facets: dict[str, Any]) -> dict[str, l
             items.append(
                 {
                     "value": value["value"],
-                    "text": f"{value.get('label') or value['value']} ({value['count']})",
+                    "text": f"{value.get('label') or labels.get(value['value'], value['value'])}"
+                    f" ({value['count']})",
                     "checked": value["value"] in chosen,
                 }
             )
-        items += [{"value": v, "text": f"{v} (0)", "checked": True} for v in chosen - seen]
+        items += [
+            {"value": v, "text": f"{labels.get(v, v)} (0)", "checked": True}
+            for v in sorted(chosen - seen)
+        ]
         if items:
             options[name] = items
     return options
