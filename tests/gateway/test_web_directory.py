@@ -185,3 +185,39 @@ async def test_directory_pages_ask_visitors_to_sign_in(stack) -> None:
             answer = await client.get(path)
             assert answer.status_code == 303
             assert answer.headers["location"] == f"/sign-in?next={path}"
+
+
+async def test_a_request_answered_twice_and_a_forged_organisation_are_explained(stack) -> None:
+    asker, recipient = await published_members(stack, [unique("Keen"), unique("Sought")])
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as api:
+        made = await api.post(
+            "/api/directory/contact-requests",
+            json={"recipient_id": recipient, "reason": "Could we share our workforce plans?"},
+            headers={"Authorization": f"Bearer {await stack.token(asker)}"},
+        )
+        assert made.status_code == 201, made.text
+    async with await browser_as(stack, recipient) as client:
+        page = await client.get("/contact-requests")
+        action = f"/contact-requests/{made.json()['id']}/decision"
+        assert action in page.text
+        data = {"decision": "accept", "csrf_token": csrf_of(page)}
+        accepted = await client.post(action, data=data)
+        assert accepted.status_code == 303
+        again = await client.post(action, data=data)
+        assert again.status_code == 400
+        assert "This contact request cannot be answered" in again.text
+
+        form = await client.get("/profile/edit")
+        forged = await client.post(
+            "/profile/edit",
+            data={
+                "csrf_token": csrf_of(form),
+                "job_title": "Director",
+                "sector": "police_justice",
+                "region": "wales",
+                "organisation_id": "not-an-organisation",
+            },
+        )
+        assert forged.status_code == 400
+        assert "Choose an organisation from the list" in forged.text
+        assert 'value="Director"' in forged.text, "what the member typed is kept"

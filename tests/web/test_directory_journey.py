@@ -2,7 +2,8 @@
 a new member signs in from the invitation and lands on "complete your profile", fills it in
 (errors first), uploads a photo (a wrong file first), publishes, finds a colleague in another
 sector with search and a facet filter, asks for contact (an empty reason first), and the
-colleague accepts; then each sees what the other now shares."""
+colleague accepts and sees who viewed them; then the member sees the colleague's contact details,
+reports the profile as out of date, and names (and removes) the colleague as a delegate."""
 
 from __future__ import annotations
 
@@ -154,6 +155,7 @@ def directory_journey(  # type: ignore[no-untyped-def]
     assert "Your profile has been saved" in browser.text
     assert "Permanent Secretary" in browser.text
     assert "Who can see this: Members of your programme cohorts" in browser.text
+    assert "None" not in browser.text, "an empty field reads 'Not given'"
     assert "Upload a photo so others recognise you." in browser.text
     browser.check("profile-saved")
 
@@ -252,6 +254,19 @@ def directory_journey(  # type: ignore[no-untyped-def]
     browser.press("Send report")
     assert f"Thank you. We have let {bob.name}" in browser.text
     browser.check("reported")
+
+    # Alice names Bob as her delegate, then ends it.
+    browser.press("Name as your delegate")
+    assert browser.heading == "Your delegates"
+    assert f"{bob.name} is now your delegate" in browser.text
+    browser.check("delegates")
+    remove = browser.driver.find_element(
+        By.CSS_SELECTOR, f'form[action="/profile/delegates/{bob.member_id}/remove"] button'
+    )
+    assert remove.text.startswith("Remove")
+    browser._then_wait_for_next_page(remove.click)
+    assert "The delegation has ended" in browser.text
+    assert "You have no delegates." in browser.text
 
 
 async def test_a_new_member_completes_their_profile_and_connects_across_sectors(

@@ -489,6 +489,81 @@ async def viewers(request: Request, session: SignedIn) -> Response:
     return render(request, session, "directory/viewers.html", {"views": items})
 
 
+# -- delegates (your private office) --------------------------------------------------------
+
+
+@router.get("/profile/delegates")
+async def delegates(request: Request, session: SignedIn) -> Response:
+    answer = await call_service(request, session, "directory", "GET", "/profiles/me/delegates")
+    items = answer.json() if answer.status_code == 200 else []
+    return render(request, session, "directory/delegates.html", {"delegates": items})
+
+
+@router.post("/directory/people/{member_id}/delegate")
+async def name_delegate(
+    request: Request,
+    session: SignedIn,
+    member_id: str,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    member = _member_ref(member_id)
+    profile = await _profile(request, session, member)
+    if not session.csrf_ok(csrf_token):
+        return _form_expired(request, session)
+    answer = await call_service(
+        request,
+        session,
+        "directory",
+        "POST",
+        "/profiles/me/delegates",
+        json={"delegate_id": member},
+        forbidden_ok=True,
+    )
+    if answer.status_code != 204:
+        return render(
+            request,
+            session,
+            "errors/error.html",
+            {
+                "heading": f"{profile['full_name']} cannot be your delegate",
+                "message": "A delegate must be another Convene member.",
+            },
+            status_code=400,
+        )
+    session.set_flash(f"{profile['full_name']} is now your delegate")
+    return redirect(request, "/profile/delegates")
+
+
+@router.post("/profile/delegates/{delegate_id}/remove")
+async def remove_delegate(
+    request: Request,
+    session: SignedIn,
+    delegate_id: str,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    delegate = _member_ref(delegate_id)
+    if not session.csrf_ok(csrf_token):
+        return _form_expired(request, session)
+    await call_service(
+        request, session, "directory", "DELETE", f"/profiles/me/delegates/{delegate}"
+    )
+    session.set_flash("The delegation has ended")
+    return redirect(request, "/profile/delegates")
+
+
+def _form_expired(request: Request, session: WebSession) -> Response:
+    return render(
+        request,
+        session,
+        "errors/error.html",
+        {
+            "heading": "Your form could not be sent",
+            "message": "The page had been open too long. Go back, refresh the page and try again.",
+        },
+        status_code=400,
+    )
+
+
 # -- find a leader --------------------------------------------------------------------------
 
 
@@ -774,17 +849,7 @@ async def decide(
     except ValueError as exc:
         raise Problem(404, "Not found", "There is no such contact request.") from exc
     if not session.csrf_ok(csrf_token) or decision not in ("accept", "decline"):
-        return render(
-            request,
-            session,
-            "errors/error.html",
-            {
-                "heading": "Your answer could not be sent",
-                "message": "The page had been open too long. Go back, refresh the page and "
-                "try again.",
-            },
-            status_code=400,
-        )
+        return _form_expired(request, session)
     answer = await call_service(
         request,
         session,
