@@ -278,9 +278,12 @@ async def call_service(
     content: bytes | None = None,
     content_type: str | None = None,
     params: Query | None = None,
+    forbidden_ok: bool = False,
 ) -> Answer:
-    """A service, called with the member's token. 401 sends them to sign in again; 503/504
-    become the "problem with the service" page; any other answer is the caller's to read."""
+    """A service, called with the member's token. 401 sends them to sign in again; 403 is the
+    "cannot see this page" page unless `forbidden_ok` (a 403 the page explains itself, such as
+    "blocked"); 503/504 become the "problem with the service" page; any other answer is the
+    caller's to read."""
     upstream: Upstream = request.app.state.upstreams[service]
     headers = {
         "x-forwarded-for": request.state.client_ip,
@@ -304,7 +307,7 @@ async def call_service(
     if answer.status_code == 401:
         session.sign_out()
         raise SignInRequired
-    if answer.status_code == 403:
+    if answer.status_code == 403 and not forbidden_ok:
         raise NotAllowed
     if answer.status_code >= 500:
         raise Problem(503, "Service unavailable", f"{service} answered {answer.status_code}")
@@ -315,6 +318,9 @@ def page_context(request: Request, session: WebSession | None) -> dict[str, Any]
     navigation: list[dict[str, Any]] = []
     if session is not None and session.signed_in:
         navigation.append({"href": "/", "text": "Home"})
+        navigation.append({"href": "/directory", "text": "Find a leader"})
+        navigation.append({"href": "/profile", "text": "Your profile"})
+        navigation.append({"href": "/contact-requests", "text": "Contact requests"})
         if session.is_admin:
             navigation.append({"href": "/admin/invitations", "text": "Invitations"})
             navigation.append({"href": "/admin/cohorts", "text": "Cohorts"})

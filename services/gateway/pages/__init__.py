@@ -8,7 +8,7 @@ list its router here.
 
 from fastapi import APIRouter
 
-from services.gateway.pages import admin, departments, home, info, session
+from services.gateway.pages import admin, departments, directory, home, info, session
 
 ROUTERS: list[APIRouter] = [
     home.router,
@@ -16,4 +16,5 @@ ROUTERS: list[APIRouter] = [
     admin.router,
     info.router,
     departments.router,
+    directory.router,
 ]
