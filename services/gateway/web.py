@@ -316,6 +316,8 @@ def page_context(request: Request, session: WebSession | None) -> dict[str, Any]
     navigation: list[dict[str, Any]] = []
     if session is not None and session.signed_in:
         navigation.append({"href": "/", "text": "Home"})
+        navigation.append({"href": "/content", "text": "Your feed"})
+        navigation.append({"href": "/feedback", "text": "Feedback"})
         if session.is_admin:
             navigation.append({"href": "/admin/invitations", "text": "Invitations"})
             navigation.append({"href": "/admin/cohorts", "text": "Cohorts"})
