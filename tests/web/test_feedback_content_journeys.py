@@ -9,8 +9,10 @@ JSON API, as the people who own it would."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +20,10 @@ from conftest import Browser, link_in_mailbox_sync
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from support import unique, unique_email
+
+# Members made real by identity's events, as the feedback tests make them.
+sys.path.insert(0, str(Path(__file__).parents[1] / "feedback" / "integration"))
+from feedback_support import close_and_wait, leaders
 
 
 async def _api(stack, method: str, path: str, token: str, json: Any = None) -> httpx.Response:  # type: ignore[no-untyped-def]
@@ -386,3 +392,65 @@ async def test_a_programme_admin_runs_a_campaign_and_publishes_an_item(stack, br
     token = await stack.admin_token()
     reviewer = await stack.token(unique("curator"), ("member", "curator"))
     await asyncio.to_thread(admin_journey, browser, stack, token, reviewer)
+
+
+def report_journey(browser: Browser, admin: str, member: str, campaign: dict[str, Any]) -> None:
+    path = f"/feedback/{campaign['id']}"
+    browser.set_cookie("convene_session", member)
+    browser.visit(path)
+    browser.follow("Read the report")
+    assert browser.heading == campaign["title"]
+    assert "Final report" in browser.text
+    table = browser.driver.find_element(
+        By.XPATH, "//caption[contains(., 'What should come first?: answers')]/.."
+    )
+    assert [h.text for h in table.find_elements(By.CSS_SELECTOR, "tbody th")] == ["Pay", "Skills"]
+    assert [c.text for c in table.find_elements(By.CSS_SELECTOR, "tbody td")] == ["4", "2"]
+    assert "Where people agree" in browser.text
+    assert "Leaders need more say over budgets" in browser.text
+    browser.check("report-final")
+    with httpx.Client(base_url=browser.base_url, cookies=_cookies(browser), timeout=10) as client:
+        csv = client.get(f"{path}/report.csv")
+        pdf = client.get(f"{path}/report.pdf")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.startswith("section,item,group,measure,value")
+    assert "attachment" in csv.headers["content-disposition"]
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+
+    browser.set_cookie("convene_session", admin)
+    browser.visit(path)
+    assert browser.heading == campaign["title"]
+    browser.follow("Read the report")
+    assert "Final report" in browser.text
+    browser.check("report-final-admin")
+
+
+async def test_a_published_report_reads_as_tables_with_downloads(stack, browser) -> None:
+    people = await leaders(stack, 6)
+    campaign = await _campaign(stack, unique("Workforce pressures"))
+    cid = campaign["id"]
+    admin = await stack.admin_token()
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:
+        statements = (
+            await client.get(f"/api/feedback/campaigns/{cid}/statements", headers=people[0].headers)
+        ).json()["items"]
+        for i, leader in enumerate(people):
+            answers = {"support": 4 + i % 2, "priority": "Pay" if i < 4 else "Skills"}
+            put = await client.put(
+                f"/api/feedback/campaigns/{cid}/response",
+                json={"answers": answers},
+                headers=leader.headers,
+            )
+            assert put.status_code == 201, put.text
+            for statement in statements:
+                vote = await client.post(
+                    f"/api/feedback/campaigns/{cid}/statements/{statement['id']}/votes",
+                    json={"vote": "agree"},
+                    headers=leader.headers,
+                )
+                assert vote.status_code == 201, vote.text
+        await close_and_wait(client, {"Authorization": f"Bearer {admin}"}, cid)
+    member = people[0].headers["Authorization"].removeprefix("Bearer ")
+    await asyncio.to_thread(report_journey, browser, admin, member, campaign)
