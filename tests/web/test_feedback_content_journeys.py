@@ -370,8 +370,11 @@ def admin_journey(browser: Browser, stack, token: str, reviewer: str) -> None:  
     browser.press("Send for review")
     assert "sent for review" in browser.text
     browser.press("Approve")
+    assert "There is a problem" in browser.text
     assert "You cannot approve an item you wrote" in browser.text
-    item_id = browser.path.rsplit("/", 1)[-1]
+    assert browser.heading == item_title
+    browser.check("curation-own-approval-refused")
+    item_id = browser.path.split("/")[3]
     with httpx.Client(base_url=stack.gateway_url, timeout=10) as client:
         approved = client.post(
             f"/api/content/items/{item_id}/approve",

@@ -126,6 +126,12 @@ async def _item(request: Request, session: WebSession, item_id: UUID) -> dict[st
 
 @router.get("/items/{item_id}")
 async def item_page(request: Request, session: SignedIn, item_id: UUID) -> Response:
+    return await _item_page(request, session, item_id)
+
+
+async def _item_page(
+    request: Request, session: WebSession, item_id: UUID, error: str | None = None
+) -> Response:
     item = await _item(request, session, item_id)
     if item.get("status", "published") != "published":
         return redirect(request, f"/content/curation/{item_id}")
@@ -147,7 +153,9 @@ async def item_page(request: Request, session: SignedIn, item_id: UUID) -> Respo
             "kinds": KINDS,
             "offer_types": OFFER_TYPES,
             "curator": _is_curator(session),
+            "errors": {"rsvp": error} if error else None,
         },
+        status_code=400 if error else 200,
     )
 
 
@@ -155,12 +163,17 @@ async def item_page(request: Request, session: SignedIn, item_id: UUID) -> Respo
 async def rsvp(request: Request, session: SignedIn, item_id: UUID) -> Response:
     single, _ = await form_values(request)
     if not session.csrf_ok(single.get("csrf_token", "")):
-        session.set_flash("The form had expired. Try again")
-        return redirect(request, f"/content/items/{item_id}")
+        return await _item_page(
+            request, session, item_id, "The form had expired. Select the button again"
+        )
     cancelling = single.get("action") == "cancel"
     answer = await call_service(
         request, session, "content", "DELETE" if cancelling else "PUT", f"/items/{item_id}/rsvp"
     )
+    if answer.status_code == 409:
+        return await _item_page(
+            request, session, item_id, "This event has started: places can no longer be changed"
+        )
     if answer.status_code == 204:
         session.set_flash("Your place has been cancelled")
     elif answer.status_code == 200:
@@ -171,8 +184,6 @@ async def rsvp(request: Request, session: SignedIn, item_id: UUID) -> Response:
             else f"The event is full: you are number {body['waiting_list_position']} "
             "on the waiting list"
         )
-    elif answer.status_code == 409:
-        session.set_flash("This event has started: RSVPs are closed")
     else:
         raise HTTPException(404)
     return redirect(request, f"/content/items/{item_id}")
@@ -419,6 +430,12 @@ def _form_values(item: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/curation/{item_id}")
 async def curation_item(request: Request, session: Curator, item_id: UUID) -> Response:
+    return await _curation_item(request, session, item_id)
+
+
+async def _curation_item(
+    request: Request, session: WebSession, item_id: UUID, error: str | None = None
+) -> Response:
     item = await _item(request, session, item_id)
     audit = await call_service(request, session, "content", "GET", f"/items/{item_id}/audit")
     return render(
@@ -431,7 +448,10 @@ async def curation_item(request: Request, session: Curator, item_id: UUID) -> Re
             "steps": _steps(item["status"]),
             "step_names": STEPS,
             "kinds": KINDS,
+            "errors": {"steps": error} if error else None,
+            "anchors": {"steps": "next-step"},
         },
+        status_code=400 if error else 200,
     )
 
 
@@ -483,8 +503,9 @@ async def move_item(request: Request, session: Curator, item_id: UUID, step: str
         raise HTTPException(404)
     single, _ = await form_values(request)
     if not session.csrf_ok(single.get("csrf_token", "")):
-        session.set_flash("The form had expired. Try again")
-        return redirect(request, f"/content/curation/{item_id}")
+        return await _curation_item(
+            request, session, item_id, "The form had expired. Select the button again"
+        )
     note = single.get("note", "").strip()[:500]
     try:
         answer = await call_service(
@@ -496,16 +517,19 @@ async def move_item(request: Request, session: Curator, item_id: UUID, step: str
             json={"note": note} if note else {},
         )
     except NotAllowed:
-        session.set_flash(
+        return await _curation_item(
+            request,
+            session,
+            item_id,
             "You cannot approve an item you wrote: another curator must approve it"
             if step == "approve"
-            else "You cannot take this step"
+            else "You cannot take this step",
         )
-        return redirect(request, f"/content/curation/{item_id}")
-    if answer.status_code == 200:
-        session.set_flash(f"{answer.json()['title']} {DONE[step]}")
-    elif answer.status_code == 409:
-        session.set_flash("That step is not possible at this stage of review")
-    else:
+    if answer.status_code == 409:
+        return await _curation_item(
+            request, session, item_id, "That step is not possible at this stage of review"
+        )
+    if answer.status_code != 200:
         raise HTTPException(404)
+    session.set_flash(f"{answer.json()['title']} {DONE[step]}")
     return redirect(request, f"/content/curation/{item_id}")
