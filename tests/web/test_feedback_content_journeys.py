@@ -397,7 +397,13 @@ async def test_a_programme_admin_runs_a_campaign_and_publishes_an_item(stack, br
     await asyncio.to_thread(admin_journey, browser, stack, token, reviewer)
 
 
-def report_journey(browser: Browser, admin: str, member: str, campaign: dict[str, Any]) -> None:
+def report_journey(
+    browser: Browser,
+    admin: str,
+    member: str,
+    campaign: dict[str, Any],
+    statements: list[dict[str, Any]],
+) -> None:
     path = f"/feedback/{campaign['id']}"
     browser.set_cookie("convene_session", member)
     browser.visit(path)
@@ -421,6 +427,14 @@ def report_journey(browser: Browser, admin: str, member: str, campaign: dict[str
     assert "attachment" in csv.headers["content-disposition"]
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+    with httpx.Client(base_url=browser.base_url, cookies=_cookies(browser), timeout=10) as client:
+        late = client.post(
+            f"{path}/statements/{statements[0]['id']}/vote",
+            data={"csrf_token": _csrf_token(client, "/sign-out"), "vote": "agree"},
+            headers={"accept": "text/html"},
+        )
+    assert late.status_code == 400
+    assert "This campaign is closed: votes are no longer taken" in late.text
 
     browser.set_cookie("convene_session", admin)
     browser.visit(path)
@@ -456,4 +470,4 @@ async def test_a_published_report_reads_as_tables_with_downloads(stack, browser)
                 assert vote.status_code == 201, vote.text
         await close_and_wait(client, {"Authorization": f"Bearer {admin}"}, cid)
     member = people[0].headers["Authorization"].removeprefix("Bearer ")
-    await asyncio.to_thread(report_journey, browser, admin, member, campaign)
+    await asyncio.to_thread(report_journey, browser, admin, member, campaign, statements)

@@ -404,10 +404,11 @@ async def vote(
         kind = answer.json().get("type", "") if answer.status_code >= 400 else ""
         if answer.status_code == 201 or kind.endswith("/already-voted"):
             return redirect(request, f"/feedback/{campaign_id}/statements")
-        if kind.endswith("/campaign-not-open"):
-            session.set_flash("This campaign is closed: votes are no longer taken")
-            return redirect(request, f"/feedback/{campaign_id}")
-        errors["vote"] = "You can no longer vote on this statement. Go on to the next one"
+        errors["vote"] = (
+            "This campaign is closed: votes are no longer taken"
+            if kind.endswith("/campaign-not-open")
+            else "You can no longer vote on this statement. Go on to the next one"
+        )
     return await _vote_page(
         request, session, campaign_id, errors=errors, statement_id=str(statement_id)
     )
