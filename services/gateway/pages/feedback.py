@@ -49,6 +49,7 @@ def _expired(errors: dict[str, str], field: str) -> None:
 
 
 # -- creating a campaign ----------------------------------------------------------------------
+# Declared before `/{campaign_id}`, so that `/feedback/new` is not read as a campaign id.
 
 CREATE_ANCHORS = {"closes_on": "closes_on-day"}
 KINDS = {
