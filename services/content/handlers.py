@@ -653,7 +653,7 @@ async def cancel_rsvp(
             full_name=member.full_name or "",
             title=item.title,
             when=item.starts_at.strftime("%-d %B %Y at %H:%M UTC"),
-            link=f"{settings.public_base_url}/api/content/items/{item.id}",
+            link=f"{settings.public_base_url.rstrip('/')}/content/items/{item.id}",
         )
     return first.member_id
 

@@ -321,6 +321,8 @@ def page_context(request: Request, session: WebSession | None) -> dict[str, Any]
         navigation.append({"href": "/directory", "text": "Find a leader"})
         navigation.append({"href": "/profile", "text": "Your profile"})
         navigation.append({"href": "/contact-requests", "text": "Contact requests"})
+        navigation.append({"href": "/content", "text": "Your feed"})
+        navigation.append({"href": "/feedback", "text": "Feedback"})
         if session.is_admin:
             navigation.append({"href": "/admin/invitations", "text": "Invitations"})
             navigation.append({"href": "/admin/cohorts", "text": "Cohorts"})

@@ -8,7 +8,16 @@ list its router here.
 
 from fastapi import APIRouter
 
-from services.gateway.pages import admin, departments, directory, home, info, session
+from services.gateway.pages import (
+    admin,
+    content,
+    departments,
+    directory,
+    feedback,
+    home,
+    info,
+    session,
+)
 
 ROUTERS: list[APIRouter] = [
     home.router,
@@ -17,4 +26,6 @@ ROUTERS: list[APIRouter] = [
     info.router,
     departments.router,
     directory.router,
+    feedback.router,
+    content.router,
 ]
