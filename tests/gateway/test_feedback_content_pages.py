@@ -156,3 +156,29 @@ async def test_a_campaign_must_close_in_the_future(admin) -> None:
     assert answer.status_code == 400
     assert "The date the campaign closes must be in the future" in answer.text
     assert "Enter at least two different options for question 1" in answer.text
+
+
+async def test_a_curator_shares_an_item_with_departments_from_the_form(admin, stack) -> None:  # type: ignore[no-untyped-def]
+    form = await admin.get("/content/curation/new")
+    assert "Share this item with other departments" in form.text
+    title = unique("Shared guidance")
+    answer = await admin.post(
+        "/content/curation/new",
+        data={
+            "csrf_token": csrf_of(form),
+            "kind": "article",
+            "title": title,
+            "summary": "For everyone, departments included",
+            "shared_with_departments": "yes",
+        },
+    )
+    assert answer.status_code == 303, answer.text
+    item_page = answer.headers["location"]
+    item_id = item_page.rstrip("/").rsplit("/", 1)[-1]
+    api = {"Authorization": f"Bearer {await stack.admin_token()}"}
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:
+        item = await client.get(f"/api/content/items/{item_id}", headers=api)
+    assert item.status_code == 200, item.text
+    assert item.json()["shared_with_departments"] is True
+    edit = await admin.get(f"/content/curation/{item_id}/edit")
+    assert re.search(r'value="yes"\s+checked', edit.text)

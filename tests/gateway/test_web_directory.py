@@ -221,3 +221,54 @@ async def test_a_request_answered_twice_and_a_forged_organisation_are_explained(
         assert forged.status_code == 400
         assert "Choose an organisation from the list" in forged.text
         assert 'value="Director"' in forged.text, "what the member typed is kept"
+
+
+async def test_a_member_shares_with_departments_from_the_page_and_stops(stack) -> None:  # type: ignore[no-untyped-def]
+    from support import events_on_topic
+
+    member = await published_member(stack, "Ada Departments")
+    async with await browser_as(stack, member) as browser:
+        form = await browser.get("/profile/edit")
+        assert "Share with other government departments" in form.text
+        # The photo can never go to departments, so it is not offered there.
+        assert 'id="visibility_photo-' in form.text
+        photo_radios = form.text.split('name="visibility_photo"')
+        assert all('value="departments"' not in part[:80] for part in photo_radios[1:])
+
+        fields = {
+            "csrf_token": csrf_of(form),
+            "job_title": "Director",
+            "sector": "police_justice",
+            "region": "wales",
+            "share_with_departments": ["name", "job_title"],
+            "visibility_email": "departments",
+            "email": "ada@example.gov.uk",
+        }
+        saved = await browser.post("/profile/edit", data=fields)
+        assert saved.status_code == 303, saved.text
+        page = await browser.get("/profile")
+        assert "Departments that subscribe to Convene's public events see:" in page.text
+        assert "Your name, Job title, Email address" in page.text
+
+        (published,) = await events_on_topic(
+            stack.infrastructure.kafka_bootstrap, "public.directory.profile.v1", member, want=1
+        )
+        entry = published.data
+        assert published.type == "public.directory.profile.published.v1"
+        assert entry["shared"] == ["email", "job_title", "name"]
+        assert entry["full_name"] == "Ada Departments"
+        assert entry["job_title"] == "Director"
+        assert entry["email"] == "ada@example.gov.uk"
+        assert not {"sector", "region", "phone", "bio"} & set(entry)
+
+        form = await browser.get("/profile/edit")
+        fields = {**fields, "csrf_token": csrf_of(form), "visibility_email": "members"}
+        del fields["share_with_departments"]
+        saved = await browser.post("/profile/edit", data=fields)
+        assert saved.status_code == 303, saved.text
+        page = await browser.get("/profile")
+        assert "Departments outside Convene see nothing of your profile." in page.text
+        events = await events_on_topic(
+            stack.infrastructure.kafka_bootstrap, "public.directory.profile.v1", member, want=2
+        )
+        assert events[-1].type == "public.directory.profile.removed.v1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import Browser
+from web_browser import Browser
 
 from contracts.registry import REGISTRY
 

@@ -15,10 +15,10 @@ import zlib
 from dataclasses import dataclass
 
 import httpx
-from conftest import Browser, link_in_mailbox_sync
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from support import eventually, unique_email
+from web_browser import Browser, link_in_mailbox_sync
 
 
 def png_bytes() -> bytes:
@@ -104,6 +104,13 @@ def choose(browser: Browser, field_id: str) -> None:
     browser.driver.find_element(By.CSS_SELECTOR, f'label[for="{field_id}"]').click()
 
 
+def choose_value(browser: Browser, name: str, value: str) -> None:
+    """Choose the radio or checkbox `name` with this value (not by position: the directory
+    may offer more levels)."""
+    field = browser.driver.find_element(By.CSS_SELECTOR, f'input[name="{name}"][value="{value}"]')
+    choose(browser, str(field.get_attribute("id")))
+
+
 def directory_journey(  # type: ignore[no-untyped-def]
     browser: Browser, stack, alice: Member, bob: Member, tokens: dict[str, str]
 ) -> None:
@@ -140,7 +147,7 @@ def directory_journey(  # type: ignore[no-untyped-def]
     choose(browser, "expertise")  # the first tag
     browser.fill("languages", "English, Welsh")
     browser.fill("email", "not an email address")
-    choose(browser, "visibility_email-2")  # members of your cohorts
+    choose_value(browser, "visibility_email", "cohort")  # members of your cohorts
     browser.press("Save your profile")
     assert browser.heading == "Change your profile"
     assert "There is a problem" in browser.text

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from conftest import Browser, link_in_mailbox_sync
 from selenium.webdriver.common.by import By
 from support import eventually, unique, unique_email
+from web_browser import Browser, link_in_mailbox_sync
 
 
 async def _invite(stack, email: str, name: str) -> None:  # type: ignore[no-untyped-def]

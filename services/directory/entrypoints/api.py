@@ -36,8 +36,10 @@ from services.directory.domain.errors import (
     RequestNotFound,
 )
 from services.directory.domain.model import (
+    NEVER_FOR_DEPARTMENTS,
     REGION_LABELS,
     SECTOR_LABELS,
+    ListedField,
     OrganisationType,
     PrivateField,
     Region,
@@ -901,6 +903,8 @@ async def vocabularies(_: CurrentPrincipal) -> dict[str, Any]:
         "organisation_types": [t.value for t in OrganisationType],
         "visibility": [v.value for v in Visibility],
         "private_fields": [f.value for f in PrivateField],
+        "listed_fields": [f.value for f in ListedField],
+        "never_for_departments": sorted(f.value for f in NEVER_FOR_DEPARTMENTS),
     }
 
 

@@ -359,6 +359,8 @@ def item_body(values: dict[str, str], topics: list[str], errors: dict[str, str])
         "summary": values.get("summary", "").strip(),
         "body_markdown": values.get("body_markdown", ""),
         "topics": topics,
+        # Only items meant for every member may be shared; content refuses the rest (422).
+        "shared_with_departments": values.get("shared_with_departments") == "yes",
     }
     if kind == "event":
         starts_at = _when(values, "starts_at", errors, "starts")
@@ -415,6 +417,8 @@ async def create_item(request: Request, session: Curator) -> Response:
 
 def _form_values(item: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {k: v for k, v in item.items() if isinstance(v, str | list)}
+    if item.get("shared_with_departments"):
+        values["shared_with_departments"] = "yes"
     if item.get("capacity"):
         values["capacity"] = str(item["capacity"])
     if item.get("starts_at"):

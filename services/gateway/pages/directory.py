@@ -58,6 +58,17 @@ MISSING_ANCHORS = {
     "languages": "languages",
     "preferred_name": "preferred_name",
 }
+#: The fields every member sees once the profile is published; the only choice is whether
+#: other departments see them too (the directory's `listed_fields`).
+LISTED_FIELD_LABELS = {
+    "name": "Your name",
+    "job_title": "Job title",
+    "organisation": "Organisation",
+    "sector": "Sector",
+    "region": "Region",
+    "expertise": "Expertise",
+    "languages": "Languages",
+}
 PRIVATE_FIELD_LABELS = {
     "email": "Email address",
     "phone": "Phone number",
@@ -68,6 +79,10 @@ PRIVATE_FIELD_LABELS = {
 #: Labels for the visibility levels we know; a level the directory adds later is still offered
 #: (the choices come from its `/vocabularies`), with a label made from its name.
 VISIBILITY_LABELS = {
+    "departments": (
+        "Every Convene member and other government departments",
+        "Departments that subscribe to Convene's public events receive it too",
+    ),
     "members": ("Every Convene member", None),
     "cohort": ("Members of your programme cohorts", None),
     "connections": ("People whose contact request you accepted, or who accepted yours", None),
@@ -168,6 +183,10 @@ async def _show_own_profile(
             "notices": notices.json() if notices.status_code == 200 else [],
             "missing_anchors": MISSING_ANCHORS,
             "private_field_labels": PRIVATE_FIELD_LABELS,
+            "listed_field_labels": {
+                field: LISTED_FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+                for field in vocabularies.get("listed_fields", [])
+            },
             "errors": errors,
             "anchors": {"publish": "publish"},
         },
@@ -254,6 +273,10 @@ async def _edit_context(request: Request, session: WebSession) -> dict[str, Any]
         "organisations": organisations.json()["items"],
         "expertise_tags": expertise.json(),
         "private_field_labels": PRIVATE_FIELD_LABELS,
+        "listed_field_labels": {
+            field: LISTED_FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+            for field in vocabularies.get("listed_fields", [])
+        },
         "visibility_hints": {k: v[1] for k, v in VISIBILITY_LABELS.items() if v[1]},
         "bio_max": BIO_MAX_CHARS,
         "anchors": {
@@ -310,6 +333,10 @@ async def edit(request: Request, session: SignedIn) -> Response:
             if single.get(f"visibility_{f}") in levels
         },
     }
+    # Listed fields: ticked means other departments see it too; unticked, members only.
+    shared = {str(v) for v in form.getlist("share_with_departments") if isinstance(v, str)}
+    for field in context["vocabularies"].get("listed_fields", []):
+        values["visibility"][field] = "departments" if field in shared else "members"
     errors = _edit_errors(values)
     if not session.csrf_ok(single.get("csrf_token", "")):
         errors = {"preferred_name": "The form had expired. Check your changes and save again"}
