@@ -1,0 +1,295 @@
+"""The webhook dispatcher: delivers queued events to endpoints, signed, in order per key.
+
+Claiming: a delivery is taken only when it is due, not leased, its endpoint is active, and no
+earlier delivery of the same key to the same endpoint is still pending. Rows are leased with
+`FOR UPDATE SKIP LOCKED`, so several replicas share the work without sending anything twice,
+and each (endpoint, key) has at most one delivery in flight. A crashed replica's leases
+expire and another replica sends those deliveries again (same `webhook-id`: receivers dedupe).
+
+A failed delivery is retried after a random delay in [0, min(max, base·2^(attempt-1))] (full
+jitter) until `retry_for_seconds` have passed since its first attempt; then it is parked in
+the endpoint's dead-letter list. A parked delivery no longer holds back later events of its
+key: one poisoned event must not stop a department's whole stream, and the receiver can see
+the order from each event's position in the pull feed or its `time`. Redelivering it sends it
+once more, after whatever has gone since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from opentelemetry import metrics
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.chassis.wakeup import CommitWakeup
+from services.subscriptions.adapters.orm import (
+    Delivery,
+    DeliveryAttempt,
+    Endpoint,
+    PublicEvent,
+    Subscriber,
+)
+from services.subscriptions.config import SubscriptionsSettings
+from services.subscriptions.domain import signatures
+from services.subscriptions.domain.errors import TargetNotAllowed
+from services.subscriptions.domain.model import SCOPE_PREFIX
+from services.subscriptions.handlers import DELIVERIES_CHANNEL, secrets_in_use
+from services.subscriptions.targets import TargetPolicy, webhook_client
+from services.subscriptions.views import cloud_event
+
+log = logging.getLogger(__name__)
+_meter = metrics.get_meter("convene.subscriptions")
+delivered_counter = _meter.create_counter(
+    "convene.webhooks.delivered", unit="{delivery}", description="Webhook deliveries accepted"
+)
+failed_counter = _meter.create_counter(
+    "convene.webhooks.failed", unit="{attempt}", description="Webhook attempts that failed"
+)
+
+_CLAIM = text(
+    """
+    UPDATE deliveries d SET leased_until = now() + make_interval(secs => :lease)
+    FROM (
+        SELECT c.id FROM deliveries c JOIN endpoints e ON e.id = c.endpoint_id
+        WHERE c.state = 'pending' AND c.next_attempt_at <= now()
+          AND (c.leased_until IS NULL OR c.leased_until < now())
+          AND e.status = 'active'
+          AND NOT EXISTS (
+              SELECT 1 FROM deliveries p
+              WHERE p.endpoint_id = c.endpoint_id AND p.event_key = c.event_key
+                AND p.state = 'pending' AND (p.sequence, p.id) < (c.sequence, c.id)
+          )
+        ORDER BY c.sequence, c.id
+        LIMIT :limit
+        FOR UPDATE OF c SKIP LOCKED
+    ) picked
+    WHERE d.id = picked.id
+    RETURNING d.id
+    """
+)
+#: How often old log rows and delivery history are pruned.
+_PRUNE_EVERY_SECONDS = 60.0
+_ERROR_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+
+    @property
+    def accepted(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: SubscriptionsSettings,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.policy = TargetPolicy(settings.development_targets())
+        self.client = webhook_client(
+            self.policy,
+            timeout=settings.delivery_timeout_seconds,
+            connections=settings.dispatch_concurrency,
+        )
+        self.wakeup = CommitWakeup(engine, DELIVERIES_CHANNEL)
+        self.retention = timedelta(hours=settings.outbox_retention_hours)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._pruned_at = 0.0
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.wakeup.listen()
+                free = self.settings.dispatch_concurrency - len(self._in_flight)
+                claimed = await self.claim(free) if free > 0 else []
+                for delivery_id in claimed:
+                    task = asyncio.create_task(self._deliver_and_wake(delivery_id))
+                    self._in_flight.add(task)
+                    task.add_done_callback(self._in_flight.discard)
+                if time.monotonic() - self._pruned_at > _PRUNE_EVERY_SECONDS:
+                    await self.prune()
+                if claimed and len(claimed) == free:
+                    continue  # there may be more; a finished delivery also wakes us
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # An outage must not stop the dispatcher; the next round retries.
+                log.exception("webhook dispatcher round failed")
+            await self.wakeup.wait(self.settings.dispatch_poll_seconds)
+
+    async def claim(self, limit: int) -> list[int]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                _CLAIM, {"lease": self.settings.dispatch_lease_seconds, "limit": limit}
+            )
+            claimed = [row.id for row in rows]
+            await session.commit()
+        return claimed
+
+    async def _deliver_and_wake(self, delivery_id: int) -> None:
+        try:
+            await self.deliver(delivery_id)
+        except Exception:
+            # The lease expires and the delivery is tried again.
+            log.exception("webhook delivery %s failed to run", delivery_id)
+        finally:
+            self.wakeup.set()
+
+    async def deliver(self, delivery_id: int) -> None:
+        """Send one claimed delivery and record the outcome."""
+        async with self.sessions() as session:
+            found = (
+                await session.execute(
+                    select(Delivery, Endpoint, PublicEvent, Subscriber)
+                    .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
+                    .join(PublicEvent, PublicEvent.sequence == Delivery.sequence)
+                    .join(Subscriber, Subscriber.subject == Endpoint.subscriber)
+                    .where(Delivery.id == delivery_id)
+                )
+            ).first()
+            if found is None:
+                return
+            delivery, endpoint, event, subscriber = found
+            now = datetime.now(UTC)
+            # Scopes can be reduced after an event was queued: check again at delivery time.
+            if (
+                event.event_type not in endpoint.event_types
+                or SCOPE_PREFIX + event.event_type not in subscriber.scopes
+            ):
+                await self._finish(session, delivery.id, "dropped", None, "scope no longer held")
+                await session.commit()
+                return
+            body = json.dumps(cloud_event(event), separators=(",", ":")).encode()
+            headers = signatures.headers(
+                secrets_in_use(endpoint, now), event.event_id, int(time.time()), body
+            )
+            url, endpoint_id = endpoint.url, endpoint.id
+            event_id, event_type = event.event_id, event.event_type
+            attempt = delivery.attempts + 1
+            first_attempt_at = delivery.first_attempt_at or now
+            await session.rollback()  # no transaction held open across the POST
+        outcome = await self.post(url, body, headers)
+        async with self.sessions() as session:
+            session.add(
+                DeliveryAttempt(
+                    endpoint_id=endpoint_id,
+                    delivery_id=delivery_id,
+                    event_id=event_id,
+                    event_type=event_type,
+                    attempt=attempt,
+                    status_code=outcome.status_code,
+                    latency_ms=outcome.latency_ms,
+                    error=outcome.error,
+                )
+            )
+            if outcome.accepted:
+                delivered_counter.add(1)
+                await self._finish(
+                    session, delivery_id, "delivered", outcome.status_code, None, attempt=attempt
+                )
+            else:
+                failed_counter.add(1)
+                await self._retry_or_park(session, delivery_id, attempt, first_attempt_at, outcome)
+            await session.commit()
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+        started = time.perf_counter()
+        try:
+            response = await self.client.post(url, content=body, headers=headers)
+            status, error = response.status_code, None
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except TargetNotAllowed as exc:
+            status, error = None, str(exc)
+        except httpx.HTTPError as exc:
+            status, error = None, f"{type(exc).__name__}: {exc}"
+        latency = int((time.perf_counter() - started) * 1000)
+        return Outcome(status, (error or "")[:_ERROR_LENGTH] or None, latency)
+
+    async def _finish(
+        self,
+        session: AsyncSession,
+        delivery_id: int,
+        state: str,
+        status: int | None,
+        error: str | None,
+        *,
+        attempt: int | None = None,
+    ) -> None:
+        values: dict[str, object] = {
+            "state": state,
+            "leased_until": None,
+            "finished_at": datetime.now(UTC),
+            "last_status": status,
+            "last_error": error,
+        }
+        if attempt is not None:
+            values["attempts"] = attempt
+        await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+
+    async def _retry_or_park(
+        self,
+        session: AsyncSession,
+        delivery_id: int,
+        attempt: int,
+        first_attempt_at: datetime,
+        outcome: Outcome,
+    ) -> None:
+        settings = self.settings
+        now = datetime.now(UTC)
+        ceiling = min(
+            settings.retry_max_delay_seconds, settings.retry_base_seconds * 2 ** (attempt - 1)
+        )
+        delay = random.uniform(0, ceiling)
+        retry_until = first_attempt_at + timedelta(seconds=settings.retry_for_seconds)
+        if now + timedelta(seconds=delay) > retry_until:
+            await self._finish(
+                session, delivery_id, "parked", outcome.status_code, outcome.error, attempt=attempt
+            )
+            log.warning("webhook delivery %s parked after %d attempts", delivery_id, attempt)
+            return
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(
+                attempts=attempt,
+                first_attempt_at=first_attempt_at,
+                next_attempt_at=now + timedelta(seconds=delay),
+                leased_until=None,
+                last_status=outcome.status_code,
+                last_error=outcome.error,
+            )
+        )
+
+    async def prune(self) -> None:
+        """Drop log rows (and their deliveries) and delivery history older than retention."""
+        self._pruned_at = time.monotonic()
+        horizon = datetime.now(UTC) - self.retention
+        async with self.sessions() as session:
+            await session.execute(delete(PublicEvent).where(PublicEvent.received_at < horizon))
+            await session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.at < horizon))
+            await session.commit()
+
+    async def close(self) -> None:
+        for task in list(self._in_flight):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self.client.aclose()
+        await self.wakeup.close()
