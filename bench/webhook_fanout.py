@@ -43,6 +43,15 @@ SUBSCRIBER = "service-account:bench"
 EVENT_TYPE = CampaignFollowUpPostedV1.event_type
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (from /proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def proc_status_kib(pid: int, field: str) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -193,6 +202,7 @@ async def run(args: argparse.Namespace, root: Path) -> None:
         )
         await wait_ready(f"http://127.0.0.1:{port}", process)
         idle_rss = proc_status_kib(process.pid, "VmRSS")
+        idle_cpu = cpu_seconds(process.pid)
         peak_rss = 0
 
         async def sample_memory() -> None:
@@ -230,6 +240,7 @@ async def run(args: argparse.Namespace, root: Path) -> None:
             print(f"timed out after {args.timeout:.0f} s")
         sampler.cancel()
         progress.cancel()
+        busy_cpu = cpu_seconds(process.pid) - idle_cpu
         received = len(receivers.ids)
         elapsed = (receivers.last_receipt or time.time()) - started
         print(f"events {args.events}  endpoints {args.endpoints}  keys {args.keys}")
@@ -245,6 +256,11 @@ async def run(args: argparse.Namespace, root: Path) -> None:
                 f"  p95 {percentile(d, 0.95) * 1000:,.0f} ms"
                 f"  p99 {percentile(d, 0.99) * 1000:,.0f} ms  max {max(d) * 1000:,.0f} ms"
             )
+        print(
+            f"subscriptions process CPU: {busy_cpu:.1f} s "
+            f"({busy_cpu * 1000 / max(received, 1):.1f} ms per delivery, ingest included); "
+            f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
         print(
             f"dispatcher process RSS: idle {idle_rss or 0:,} KiB, peak {peak_rss:,} KiB, "
             f"end {proc_status_kib(process.pid, 'VmRSS') or 0:,} KiB"

@@ -1,9 +1,10 @@
 """The webhook dispatcher: delivers queued events to endpoints, signed, in order per key.
 
 Claiming: a delivery is taken only when it is due, not leased, its endpoint is active, and no
-earlier delivery of the same key to the same endpoint is still pending. Rows are leased with
-`FOR UPDATE SKIP LOCKED`, so several replicas share the work without sending anything twice,
-and each (endpoint, key) has at most one delivery in flight. A crashed replica's leases
+earlier delivery of the same key to the same endpoint is still pending (it is the head of its
+queue). The lease is set by an UPDATE that re-checks state and lease on the locked row, so
+several replicas share the work without sending anything twice, and each (endpoint, key) has
+at most one delivery in flight. A crashed replica's leases
 expire and another replica sends those deliveries again (same `webhook-id`: receivers dedupe).
 
 A failed delivery is retried after a random delay in [0, min(max, base·2^(attempt-1))] (full
@@ -24,20 +25,15 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from opentelemetry import metrics
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Row, delete, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.chassis.wakeup import CommitWakeup
-from services.subscriptions.adapters.orm import (
-    Delivery,
-    DeliveryAttempt,
-    Endpoint,
-    PublicEvent,
-    Subscriber,
-)
+from services.subscriptions.adapters.orm import Delivery, DeliveryAttempt, PublicEvent
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.domain import signatures
 from services.subscriptions.domain.errors import TargetNotAllowed
@@ -55,25 +51,41 @@ failed_counter = _meter.create_counter(
     "convene.webhooks.failed", unit="{attempt}", description="Webhook attempts that failed"
 )
 
+#: The head of each (endpoint, key) queue that is due, oldest first, then leased. The lease is
+#: taken by an UPDATE that re-checks state and lease on the locked row, so two dispatchers
+#: never both take one delivery; only heads are taken, so one key never has two in flight.
 _CLAIM = text(
     """
     UPDATE deliveries d SET leased_until = now() + make_interval(secs => :lease)
     FROM (
-        SELECT c.id FROM deliveries c JOIN endpoints e ON e.id = c.endpoint_id
-        WHERE c.state = 'pending' AND c.next_attempt_at <= now()
-          AND (c.leased_until IS NULL OR c.leased_until < now())
+        SELECT heads.id FROM (
+            SELECT DISTINCT ON (endpoint_id, event_key)
+                   id, sequence, next_attempt_at, leased_until, endpoint_id
+            FROM deliveries WHERE state = 'pending'
+            ORDER BY endpoint_id, event_key, sequence, id
+        ) heads JOIN endpoints e ON e.id = heads.endpoint_id
+        WHERE heads.next_attempt_at <= now()
+          AND (heads.leased_until IS NULL OR heads.leased_until < now())
           AND e.status = 'active'
-          AND NOT EXISTS (
-              SELECT 1 FROM deliveries p
-              WHERE p.endpoint_id = c.endpoint_id AND p.event_key = c.event_key
-                AND p.state = 'pending' AND (p.sequence, p.id) < (c.sequence, c.id)
-          )
-        ORDER BY c.sequence, c.id
+        ORDER BY heads.sequence, heads.id
         LIMIT :limit
-        FOR UPDATE OF c SKIP LOCKED
     ) picked
-    WHERE d.id = picked.id
+    WHERE d.id = picked.id AND d.state = 'pending'
+      AND (d.leased_until IS NULL OR d.leased_until < now())
     RETURNING d.id
+    """
+)
+_LOAD = text(
+    """
+    SELECT d.id, d.attempts, d.first_attempt_at, e.id AS endpoint_id, e.url, e.event_types,
+           e.secret, e.previous_secret, e.previous_secret_until, s.scopes,
+           p.event_id, p.event_type, p.source, p.subject, p.time, p.data, p.traceparent
+    FROM deliveries d
+    JOIN endpoints e ON e.id = d.endpoint_id
+    JOIN subscribers s ON s.subject = e.subscriber
+    JOIN public_events p ON p.sequence = d.sequence
+    WHERE d.id = ANY(:ids)
+    ORDER BY p.sequence
     """
 )
 #: How often old log rows and delivery history are pruned.
@@ -118,14 +130,14 @@ class Dispatcher:
                 await self.wakeup.listen()
                 free = self.settings.dispatch_concurrency - len(self._in_flight)
                 claimed = await self.claim(free) if free > 0 else []
-                for delivery_id in claimed:
-                    task = asyncio.create_task(self._deliver_and_wake(delivery_id))
+                for job in claimed:
+                    task = asyncio.create_task(self._deliver_and_wake(job))
                     self._in_flight.add(task)
                     task.add_done_callback(self._in_flight.discard)
                 if time.monotonic() - self._pruned_at > _PRUNE_EVERY_SECONDS:
                     await self.prune()
                 if claimed and len(claimed) == free:
-                    continue  # there may be more; a finished delivery also wakes us
+                    continue  # there may be more; finished deliveries also wake us
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -133,65 +145,57 @@ class Dispatcher:
                 log.exception("webhook dispatcher round failed")
             await self.wakeup.wait(self.settings.dispatch_poll_seconds)
 
-    async def claim(self, limit: int) -> list[int]:
+    async def claim(self, limit: int) -> list[Row[Any]]:
+        """Lease up to `limit` deliveries; returns each with its event, endpoint and scopes."""
         async with self.sessions() as session:
             rows = await session.execute(
                 _CLAIM, {"lease": self.settings.dispatch_lease_seconds, "limit": limit}
             )
-            claimed = [row.id for row in rows]
+            ids = [row.id for row in rows]
             await session.commit()
-        return claimed
+            if not ids:
+                return []
+            jobs = list(await session.execute(_LOAD, {"ids": ids}))
+            await session.commit()
+        return jobs
 
-    async def _deliver_and_wake(self, delivery_id: int) -> None:
+    async def _deliver_and_wake(self, job: Row[Any]) -> None:
         try:
-            await self.deliver(delivery_id)
+            await self.deliver(job)
         except Exception:
             # The lease expires and the delivery is tried again.
-            log.exception("webhook delivery %s failed to run", delivery_id)
+            log.exception("webhook delivery %s failed to run", job.id)
         finally:
-            self.wakeup.set()
+            # Claiming costs a scan of the pending queue: refill in batches, not one by one.
+            if len(self._in_flight) <= self.settings.dispatch_concurrency // 2 + 1:
+                self.wakeup.set()
 
-    async def deliver(self, delivery_id: int) -> None:
+    async def deliver(self, job: Row[Any]) -> None:
         """Send one claimed delivery and record the outcome."""
-        async with self.sessions() as session:
-            found = (
-                await session.execute(
-                    select(Delivery, Endpoint, PublicEvent, Subscriber)
-                    .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
-                    .join(PublicEvent, PublicEvent.sequence == Delivery.sequence)
-                    .join(Subscriber, Subscriber.subject == Endpoint.subscriber)
-                    .where(Delivery.id == delivery_id)
-                )
-            ).first()
-            if found is None:
-                return
-            delivery, endpoint, event, subscriber = found
-            now = datetime.now(UTC)
-            # Scopes can be reduced after an event was queued: check again at delivery time.
-            if (
-                event.event_type not in endpoint.event_types
-                or SCOPE_PREFIX + event.event_type not in subscriber.scopes
-            ):
-                await self._finish(session, delivery.id, "dropped", None, "scope no longer held")
+        now = datetime.now(UTC)
+        # Scopes can be reduced after an event was queued: check again at delivery time.
+        if job.event_type not in job.event_types or SCOPE_PREFIX + job.event_type not in job.scopes:
+            async with self.sessions() as session:
+                await self._finish(session, job.id, "dropped", None, "scope no longer held")
                 await session.commit()
-                return
-            body = json.dumps(cloud_event(event), separators=(",", ":")).encode()
-            headers = signatures.headers(
-                secrets_in_use(endpoint, now), event.event_id, int(time.time()), body
-            )
-            url, endpoint_id = endpoint.url, endpoint.id
-            event_id, event_type = event.event_id, event.event_type
-            attempt = delivery.attempts + 1
-            first_attempt_at = delivery.first_attempt_at or now
-            await session.rollback()  # no transaction held open across the POST
-        outcome = await self.post(url, body, headers)
+            return
+        body = json.dumps(cloud_event(job), separators=(",", ":")).encode()
+        headers = signatures.headers(
+            secrets_in_use(job.secret, job.previous_secret, job.previous_secret_until, now),
+            job.event_id,
+            int(time.time()),
+            body,
+        )
+        attempt = job.attempts + 1
+        first_attempt_at = job.first_attempt_at or now
+        outcome = await self.post(job.url, body, headers)
         async with self.sessions() as session:
-            session.add(
-                DeliveryAttempt(
-                    endpoint_id=endpoint_id,
-                    delivery_id=delivery_id,
-                    event_id=event_id,
-                    event_type=event_type,
+            await session.execute(
+                insert(DeliveryAttempt).values(
+                    endpoint_id=job.endpoint_id,
+                    delivery_id=job.id,
+                    event_id=job.event_id,
+                    event_type=job.event_type,
                     attempt=attempt,
                     status_code=outcome.status_code,
                     latency_ms=outcome.latency_ms,
@@ -201,11 +205,11 @@ class Dispatcher:
             if outcome.accepted:
                 delivered_counter.add(1)
                 await self._finish(
-                    session, delivery_id, "delivered", outcome.status_code, None, attempt=attempt
+                    session, job.id, "delivered", outcome.status_code, None, attempt=attempt
                 )
             else:
                 failed_counter.add(1)
-                await self._retry_or_park(session, delivery_id, attempt, first_attempt_at, outcome)
+                await self._retry_or_park(session, job.id, attempt, first_attempt_at, outcome)
             await session.commit()
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:

@@ -132,16 +132,13 @@ async def owned_endpoint(
     return endpoint
 
 
-def secrets_in_use(endpoint: Endpoint, now: datetime) -> list[str]:
-    """Newest first; the previous secret while its overlap window lasts."""
-    found = [endpoint.secret]
-    if (
-        endpoint.previous_secret
-        and endpoint.previous_secret_until is not None
-        and endpoint.previous_secret_until > now
-    ):
-        found.append(endpoint.previous_secret)
-    return found
+def secrets_in_use(
+    secret: str, previous: str | None, previous_until: datetime | None, now: datetime
+) -> list[str]:
+    """The secrets that sign now, newest first: the previous one while its overlap lasts."""
+    if previous and previous_until is not None and previous_until > now:
+        return [secret, previous]
+    return [secret]
 
 
 def challenge() -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -17,7 +17,19 @@ from services.subscriptions.domain.cursors import FeedPosition
 from services.subscriptions.domain.errors import BeyondRetention
 
 
-def cloud_event(event: PublicEvent) -> dict[str, Any]:
+class LoggedEvent(Protocol):
+    """What a CloudEvent is built from: a `public_events` row, as an entity or a plain row."""
+
+    event_id: str
+    source: str
+    event_type: str
+    time: datetime
+    subject: str
+    data: dict[str, Any]
+    traceparent: str | None
+
+
+def cloud_event(event: LoggedEvent) -> dict[str, Any]:
     """The event in CloudEvents 1.0 JSON (structured mode): the pull feed's and webhooks' body."""
     body: dict[str, Any] = {
         "specversion": SPEC_VERSION,

@@ -243,7 +243,12 @@ async def verify_endpoint(
     sent = handlers.challenge()
     body = json.dumps(sent, separators=(",", ":")).encode()
     headers = signatures.headers(
-        handlers.secrets_in_use(endpoint, datetime.now(UTC)),
+        handlers.secrets_in_use(
+            endpoint.secret,
+            endpoint.previous_secret,
+            endpoint.previous_secret_until,
+            datetime.now(UTC),
+        ),
         f"challenge_{endpoint.id}_{int(time.time() * 1000)}",
         int(time.time()),
         body,
