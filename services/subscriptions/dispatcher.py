@@ -91,6 +91,8 @@ _LOAD = text(
 #: How often old log rows and delivery history are pruned.
 _PRUNE_EVERY_SECONDS = 60.0
 _ERROR_LENGTH = 500
+#: Connections the dispatcher's deliveries use at once (the chassis pool holds 10).
+_DATABASE_SLOTS = 6
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ class Dispatcher:
         self.wakeup = CommitWakeup(engine, DELIVERIES_CHANNEL)
         self.retention = timedelta(hours=settings.outbox_retention_hours)
         self._in_flight: set[asyncio.Task[None]] = set()
+        # Far more deliveries wait on the network than the pool has connections: without this
+        # bound, each burst opens and closes overflow connections, which costs more than the
+        # deliveries themselves. The rest of the pool stays free for the consumer and the API.
+        self._database = asyncio.Semaphore(_DATABASE_SLOTS)
         self._pruned_at = 0.0
 
     async def run(self) -> None:
@@ -175,7 +181,7 @@ class Dispatcher:
         now = datetime.now(UTC)
         # Scopes can be reduced after an event was queued: check again at delivery time.
         if job.event_type not in job.event_types or SCOPE_PREFIX + job.event_type not in job.scopes:
-            async with self.sessions() as session:
+            async with self._database, self.sessions() as session:
                 await self._finish(session, job.id, "dropped", None, "scope no longer held")
                 await session.commit()
             return
@@ -189,7 +195,7 @@ class Dispatcher:
         attempt = job.attempts + 1
         first_attempt_at = job.first_attempt_at or now
         outcome = await self.post(job.url, body, headers)
-        async with self.sessions() as session:
+        async with self._database, self.sessions() as session:
             await session.execute(
                 insert(DeliveryAttempt).values(
                     endpoint_id=job.endpoint_id,
