@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 from opentelemetry import metrics
-from sqlalchemy import Row, delete, insert, text, update
+from sqlalchemy import Row, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.chassis.wakeup import CommitWakeup
@@ -86,6 +86,26 @@ _LOAD = text(
     JOIN public_events p ON p.sequence = d.sequence
     WHERE d.id = ANY(:ids)
     ORDER BY p.sequence
+    """
+)
+#: One attempt's outcome: its line in the delivery log and the delivery's new state, in one
+#: statement (a delivery that stays pending is released for its next attempt).
+_RECORD = text(
+    """
+    WITH logged AS (
+        INSERT INTO delivery_attempts
+            (endpoint_id, delivery_id, event_id, event_type, attempt, status_code, latency_ms,
+             error)
+        VALUES (:endpoint_id, CAST(:id AS bigint), :event_id, :event_type,
+                CAST(:attempt AS integer), CAST(:status AS smallint), :latency,
+                CAST(:error AS text))
+    )
+    UPDATE deliveries SET
+        state = CAST(:state AS text), attempts = CAST(:attempt AS integer),
+        first_attempt_at = :first, next_attempt_at = :next, leased_until = NULL,
+        last_status = CAST(:status AS smallint), last_error = CAST(:error AS text),
+        finished_at = CASE WHEN CAST(:state AS text) = 'pending' THEN NULL ELSE now() END
+    WHERE id = CAST(:id AS bigint)
     """
 )
 #: How often old log rows and delivery history are pruned.
@@ -195,27 +215,31 @@ class Dispatcher:
         attempt = job.attempts + 1
         first_attempt_at = job.first_attempt_at or now
         outcome = await self.post(job.url, body, headers)
+        if outcome.accepted:
+            delivered_counter.add(1)
+            state, next_attempt_at = "delivered", now
+        else:
+            failed_counter.add(1)
+            state, next_attempt_at = self._after_failure(attempt, first_attempt_at)
+            if state == "parked":
+                log.warning("webhook delivery %s parked after %d attempts", job.id, attempt)
         async with self._database, self.sessions() as session:
             await session.execute(
-                insert(DeliveryAttempt).values(
-                    endpoint_id=job.endpoint_id,
-                    delivery_id=job.id,
-                    event_id=job.event_id,
-                    event_type=job.event_type,
-                    attempt=attempt,
-                    status_code=outcome.status_code,
-                    latency_ms=outcome.latency_ms,
-                    error=outcome.error,
-                )
+                _RECORD,
+                {
+                    "id": job.id,
+                    "endpoint_id": job.endpoint_id,
+                    "event_id": job.event_id,
+                    "event_type": job.event_type,
+                    "attempt": attempt,
+                    "status": outcome.status_code,
+                    "latency": outcome.latency_ms,
+                    "error": outcome.error,
+                    "state": state,
+                    "first": first_attempt_at,
+                    "next": next_attempt_at,
+                },
             )
-            if outcome.accepted:
-                delivered_counter.add(1)
-                await self._finish(
-                    session, job.id, "delivered", outcome.status_code, None, attempt=attempt
-                )
-            else:
-                failed_counter.add(1)
-                await self._retry_or_park(session, job.id, attempt, first_attempt_at, outcome)
             await session.commit()
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
@@ -253,39 +277,16 @@ class Dispatcher:
             values["attempts"] = attempt
         await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
-    async def _retry_or_park(
-        self,
-        session: AsyncSession,
-        delivery_id: int,
-        attempt: int,
-        first_attempt_at: datetime,
-        outcome: Outcome,
-    ) -> None:
+    def _after_failure(self, attempt: int, first_attempt_at: datetime) -> tuple[str, datetime]:
+        """`pending` with the next attempt's time, or `parked` once retry time would run out."""
         settings = self.settings
         now = datetime.now(UTC)
         ceiling = min(
             settings.retry_max_delay_seconds, settings.retry_base_seconds * 2 ** (attempt - 1)
         )
-        delay = random.uniform(0, ceiling)
+        next_attempt_at = now + timedelta(seconds=random.uniform(0, ceiling))
         retry_until = first_attempt_at + timedelta(seconds=settings.retry_for_seconds)
-        if now + timedelta(seconds=delay) > retry_until:
-            await self._finish(
-                session, delivery_id, "parked", outcome.status_code, outcome.error, attempt=attempt
-            )
-            log.warning("webhook delivery %s parked after %d attempts", delivery_id, attempt)
-            return
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(
-                attempts=attempt,
-                first_attempt_at=first_attempt_at,
-                next_attempt_at=now + timedelta(seconds=delay),
-                leased_until=None,
-                last_status=outcome.status_code,
-                last_error=outcome.error,
-            )
-        )
+        return ("parked" if next_attempt_at > retry_until else "pending"), next_attempt_at
 
     async def prune(self) -> None:
         """Drop log rows (and their deliveries) and delivery history older than retention."""
