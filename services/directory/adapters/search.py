@@ -56,7 +56,8 @@ _REFRESH = text(
         || setweight(to_tsvector('simple',
             replace(coalesce(p.sector, ''), '_', ' ') || ' '
             || replace(coalesce(p.region, ''), '_', ' ')), 'C')
-        || setweight(to_tsvector('simple', CASE WHEN p.visibility ->> 'bio' = 'members'
+        || setweight(to_tsvector('simple',
+            CASE WHEN p.visibility ->> 'bio' IN ('members', 'departments')
             THEN coalesce(p.bio, '') ELSE '' END), 'D')
     END
     FROM profiles AS p2 LEFT JOIN organisations AS o ON o.id = p2.organisation_id
@@ -340,7 +341,9 @@ async def _add_snippets(
 ) -> None:
     """Matched words in context, from the members-visible bio only (never a narrower field)."""
     options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=24, MinWords=10"
-    bio_if_public = text("CASE WHEN visibility ->> 'bio' = 'members' THEN bio END")
+    bio_if_public = text(
+        "CASE WHEN visibility ->> 'bio' IN ('members', 'departments') THEN bio END"
+    )
     query = select(
         Profile.member_id,
         func.ts_headline(

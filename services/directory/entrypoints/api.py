@@ -29,6 +29,7 @@ from services.directory.domain.errors import (
     DirectoryError,
     InvalidChange,
     NotPermitted,
+    OrganisationNotFound,
     PhotoRejected,
     ProfileNotFound,
     RateLimited,
@@ -100,6 +101,7 @@ PROBLEMS = DomainProblems(
         PhotoRejected: _photo_rejected,
         ProfileNotFound: (404, "Not found", "profile-not-found"),
         RequestNotFound: (404, "Not found", "contact-request-not-found"),
+        OrganisationNotFound: (404, "Not found", "organisation-not-found"),
         NotPermitted: (403, "Forbidden", "not-permitted"),
         InvalidChange: (422, "Invalid change", "invalid-change"),
         Conflict: (409, "Conflict", "conflict"),
@@ -845,6 +847,24 @@ async def add_organisation(
     organisation = await run(
         handlers.add_organisation(
             commands.AddOrganisation(body.name, body.type.value, body.parent_id, admin.subject),
+            uow,
+        )
+    )
+    await uow.commit()
+    return OrganisationRead.model_validate(organisation)
+
+
+@organisations_router.put(
+    "/{organisation_id}", summary="Change an organisation's name, type or parent (admins)"
+)
+async def update_organisation(
+    organisation_id: UUID, body: OrganisationCreate, uow: UnitOfWorkDep, admin: ProgrammeAdmin
+) -> OrganisationRead:
+    organisation = await run(
+        handlers.update_organisation(
+            commands.UpdateOrganisation(
+                organisation_id, body.name, body.type.value, body.parent_id, admin.subject
+            ),
             uow,
         )
     )
