@@ -134,6 +134,16 @@ class ApiFastPath:
 
 @router.api_route("/api/{service}/{path:path}", methods=list(METHODS), include_in_schema=False)
 async def forward(service: str, path: str, request: Request) -> Response:
+    return await _forward(service, path, request)
+
+
+@router.api_route("/api/events", methods=["GET", "HEAD"], include_in_schema=False)
+async def forward_event_feed(request: Request) -> Response:
+    """Other departments' pull feed: a short public name for subscriptions' `/events`."""
+    return await _forward("subscriptions", "events", request)
+
+
+async def _forward(service: str, path: str, request: Request) -> Response:
     upstreams: dict[str, Upstream] = request.app.state.upstreams
     upstream = upstreams.get(service)
     if upstream is None:

@@ -537,7 +537,13 @@ def test_services_reach_only_their_dependencies() -> None:
     assert dev["identity"] == dns | collector | kafka | {("postgres", 5432)}
     for service in ("directory", "feedback", "content"):
         assert dev[service] == dns | collector | kafka | jwks | {("postgres", 5432)}
-    assert dev["gateway"] == dns | collector | {("content|directory|feedback|identity", 8080)}
+    # Webhooks go to departments' HTTPS endpoints on the internet, not to private ranges.
+    assert dev["subscriptions"] == dns | collector | kafka | jwks | {("postgres", 5432)} | {
+        ("ip:0.0.0.0/0", 443)
+    }
+    assert dev["gateway"] == dns | collector | {
+        ("content|directory|feedback|identity|subscriptions", 8080)
+    }
     prod_db = {t for t in egress_targets("prod", "directory") if t[1] == 5432}
     assert prod_db
     assert all(label.startswith("ip:") for label, _ in prod_db)
