@@ -5,6 +5,10 @@ The service is identity's JWKS (`GET /.well-known/jwks.json`: no database, so th
 gateway's own cost), served by a real identity app on embedded PostgreSQL and the embedded
 broker; the gateway and the service each run in their own uvicorn process on loopback, and the
 load generator in this one. `python bench/gateway_overhead.py [--requests 3000] [--concurrency 8]`
+
+Besides wall-clock latency it reports the CPU time each server process spent per request (from
+/proc): on a shared, busy machine latency measures the queue for the CPU, while CPU per request
+is the gateway's own cost and stays comparable between runs.
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ async def measure(url: str, requests: int, concurrency: int) -> tuple[float, lis
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_ready(url: str, deadline: float = 60) -> None:
@@ -111,18 +121,32 @@ def main() -> None:
         wait_ready(via_gateway)
         rows = []
         own = f"http://127.0.0.1:{gateway_port}/healthz"
+        service_pid, gateway_pid = (process.pid for process in processes)
         for name, url in (("direct", direct), ("gateway", via_gateway), ("healthz", own)):
+            before = cpu_seconds(service_pid), cpu_seconds(gateway_pid)
             rate, latencies = asyncio.run(measure(url, args.requests, args.concurrency))
-            rows.append((name, rate, percentile(latencies, 50), percentile(latencies, 99)))
+            after = cpu_seconds(service_pid), cpu_seconds(gateway_pid)
+            # The warm-up requests are counted too: 50 more than measured.
+            count = args.requests + 50
+            cpu = [(b - a) * 1000 / count for a, b in zip(before, after, strict=True)]
+            rows.append((name, rate, percentile(latencies, 50), percentile(latencies, 99), *cpu))
         print(f"{args.requests} GETs, {args.concurrency} concurrent, loopback, one process each")
         print("healthz = the gateway answering by itself (no service call), for scale")
-        print(f"{'path':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-        for name, rate, p50, p99 in rows:
-            print(f"{name:<8} {rate:8.0f} {p50:8.2f} {p99:8.2f}")
-        (_, d_rate, d50, d99), (_, g_rate, g50, g99) = rows[:2]
+        print(f"machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(
+            f"{'path':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+            f"{'service CPU ms/req':>19} {'gateway CPU ms/req':>19}"
+        )
+        for name, rate, p50, p99, service_cpu, gateway_cpu in rows:
+            print(
+                f"{name:<8} {rate:8.0f} {p50:8.2f} {p99:8.2f} "
+                f"{service_cpu:19.3f} {gateway_cpu:19.3f}"
+            )
+        (_, d_rate, d50, d99, _, _), (_, g_rate, g50, g99, _, g_cpu) = rows[:2]
         print(
             f"gateway adds {g50 - d50:.2f} ms at p50 and {g99 - d99:.2f} ms at p99; "
-            f"throughput ratio gateway/direct = {g_rate / d_rate:.2f}"
+            f"throughput ratio gateway/direct = {g_rate / d_rate:.2f}; "
+            f"the gateway's own CPU per proxied request: {g_cpu:.2f} ms"
         )
     finally:
         for process in processes:

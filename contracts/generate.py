@@ -1,6 +1,7 @@
 """Write the committed contract files from the event models: JSON Schemas and AsyncAPI.
 
-    python -m contracts.generate            # rewrite contracts/schemas/*.json and asyncapi.yaml
+    python -m contracts.generate            # rewrite schemas/*.json, asyncapi.yaml and
+                                            # asyncapi-public.yaml (the departments' subset)
     python -m contracts.generate --check    # exit 1, naming stale files, if they are out of date
 
 Generating refuses to overwrite a committed schema with one that breaks its readers (see
@@ -22,7 +23,15 @@ import yaml
 
 from contracts.compatibility import breaking_changes
 from contracts.envelope import CONTENT_TYPE, SPEC_VERSION
-from contracts.registry import REGISTRY, EventSpec, dead_letter_topic, topics
+from contracts.examples import example_for
+from contracts.registry import (
+    REGISTRY,
+    EventSpec,
+    dead_letter_topic,
+    is_public_topic,
+    owning_service,
+    topics,
+)
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
 SCHEMA_ID_PREFIX = "urn:convene:event:"
@@ -41,8 +50,8 @@ def schema_path(event_type: str, root: Path = CONTRACTS_DIR) -> Path:
     return root / "schemas" / f"{event_type}.json"
 
 
-def asyncapi_path(root: Path = CONTRACTS_DIR) -> Path:
-    return root / "asyncapi.yaml"
+def asyncapi_path(root: Path = CONTRACTS_DIR, *, public: bool = False) -> Path:
+    return root / ("asyncapi-public.yaml" if public else "asyncapi.yaml")
 
 
 def event_schema(spec: EventSpec) -> Json:
@@ -63,8 +72,12 @@ def event_schema(spec: EventSpec) -> Json:
     return schema
 
 
-def asyncapi_document() -> Json:
-    """An AsyncAPI 3.0.0 document of every event topic, its dead-letter topic, and each event."""
+def asyncapi_document(*, public: bool = False) -> Json:
+    """An AsyncAPI 3.0.0 document of every event topic, its dead-letter topic, and each event.
+
+    With `public`, only what other departments may receive: public topics and their events,
+    without dead-letter topics (those are for Convene's operators).
+    """
     channels: Json = {}
     operations: Json = {}
     messages: Json = {}
@@ -77,14 +90,24 @@ def asyncapi_document() -> Json:
             (spec for spec in REGISTRY.values() if spec.topic == topic),
             key=lambda spec: spec.event_type,
         )
-        owner = topic.split(".", 1)[0]
+        if public:
+            specs = [spec for spec in specs if spec.public]
+            if not specs:
+                continue
+        owner = owning_service(topic)
         channels[topic] = {
             "address": topic,
             "title": topic,
             "description": (
                 f"Published by the {owner} service through its outbox. The message key is the "
                 "aggregate id, so one aggregate's events stay in order."
+                + (
+                    " Public: other departments may subscribe; it carries public events only."
+                    if is_public_topic(topic)
+                    else " Internal to Convene."
+                )
             ),
+            "x-convene-public": is_public_topic(topic),
             "messages": {
                 spec.event_type: _ref("components", "messages", spec.event_type) for spec in specs
             },
@@ -98,6 +121,8 @@ def asyncapi_document() -> Json:
         for spec in specs:
             schemas[spec.event_type] = _embedded(event_schema(spec))
             messages[spec.event_type] = _event_message(spec)
+        if public:
+            continue
 
         dlq = dead_letter_topic(topic)
         channels[dlq] = {
@@ -116,27 +141,21 @@ def asyncapi_document() -> Json:
             "title": f"A consumer of {topic} parks a record it cannot apply",
             "messages": [_ref("channels", dlq, "messages", "DeadLetter")],
         }
-    messages["DeadLetter"] = _dead_letter_message()
+    if not public:
+        messages["DeadLetter"] = _dead_letter_message()
+    else:
+        del schemas["DeadLetterHeaders"]
     return {
         "asyncapi": "3.0.0",
-        "id": "urn:convene:events",
+        "id": "urn:convene:events:public" if public else "urn:convene:events",
         "info": {
-            "title": "Convene events",
+            "title": "Convene public events" if public else "Convene events",
             "version": ASYNCAPI_DOCUMENT_VERSION,
-            "description": (
-                "Integration events published by Convene services, as CloudEvents 1.0 in Kafka "
-                "binary mode: attributes in `ce_*` headers, the event data as the JSON value, "
-                "the aggregate id as the key. Messages marked `x-convene-public: true` may be "
-                "read by other departments; the rest are internal to Convene. " + GENERATED_NOTE
-            ),
+            "description": (PUBLIC_DESCRIPTION if public else INTERNAL_DESCRIPTION)
+            + " "
+            + GENERATED_NOTE,
         },
-        "servers": {
-            "production": {
-                "host": "kafka:9092",
-                "protocol": "kafka",
-                "description": "Placeholder: the deployment's Kafka bootstrap servers.",
-            }
-        },
+        "servers": _departments_servers() if public else _internal_servers(),
         "defaultContentType": CONTENT_TYPE,
         "channels": channels,
         "operations": operations,
@@ -153,9 +172,14 @@ def rendered_files(root: Path = CONTRACTS_DIR) -> dict[Path, str]:
         + "\n"
         for event_type, spec in sorted(REGISTRY.items())
     }
-    files[asyncapi_path(root)] = f"# {GENERATED_NOTE}\n" + yaml.dump(
-        asyncapi_document(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    for public in (False, True):
+        files[asyncapi_path(root, public=public)] = f"# {GENERATED_NOTE}\n" + yaml.dump(
+            asyncapi_document(public=public),
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+        )
     return files
 
 
@@ -239,6 +263,23 @@ def main(argv: Sequence[str] | None = None, *, root: Path = CONTRACTS_DIR) -> in
     return 0
 
 
+INTERNAL_DESCRIPTION = (
+    "Integration events published by Convene services, as CloudEvents 1.0 in Kafka "
+    "binary mode: attributes in `ce_*` headers, the event data as the JSON value, "
+    "the aggregate id as the key. Messages marked `x-convene-public: true` may be "
+    "read by other departments; the rest are internal to Convene."
+)
+PUBLIC_DESCRIPTION = (
+    "The events other departments may receive from Convene: what is published, when "
+    "campaigns and reports to the Prime Minister change, and leaders' directory entries "
+    "only where they chose to share them beyond the community. Each arrives as a "
+    "CloudEvents 1.0 event over Kafka (binary mode: `ce_*` headers, JSON value, the aggregate "
+    "id as key), over signed webhooks (Standard Webhooks) or from the pull feed "
+    "`GET /api/events`. Receiving a type needs the scope `events:<type>` on your service "
+    "account."
+)
+
+
 class _Dumper(yaml.SafeDumper):
     """Writes multi-line strings (docstrings) as literal blocks, so they read as written."""
 
@@ -319,7 +360,52 @@ def _event_message(spec: EventSpec) -> Json:
         },
         "payload": _ref("components", "schemas", spec.event_type),
         "bindings": {"kafka": {"key": key, "bindingVersion": KAFKA_BINDING_VERSION}},
+        "examples": [_example(spec)],
         "x-convene-public": spec.public,
+    }
+
+
+def _example(spec: EventSpec) -> Json:
+    """One example message: CloudEvents headers and a payload derived from the schema."""
+    payload = example_for(spec.model.model_json_schema())
+    subject = str(spec.model.model_validate(payload).subject())
+    return {
+        "name": "example",
+        "summary": f"A {spec.event_type} event as it arrives (values are illustrative).",
+        "headers": {
+            "ce_specversion": SPEC_VERSION,
+            "ce_id": "01JDX4Y7Q0N9V6Z3C8B2M5K1HF",
+            "ce_source": f"/convene/{spec.event_type.split('.', 1)[0]}",
+            "ce_type": spec.event_type,
+            "ce_time": "2026-11-23T09:30:00Z",
+            "ce_subject": subject,
+            "content-type": CONTENT_TYPE,
+        },
+        "payload": payload,
+    }
+
+
+def _internal_servers() -> Json:
+    return {
+        "production": {
+            "host": "kafka:9092",
+            "protocol": "kafka",
+            "description": "Placeholder: the deployment's Kafka bootstrap servers.",
+        }
+    }
+
+
+def _departments_servers() -> Json:
+    return {
+        "departments": {
+            "host": "kafka-departments.convene.example:9094",
+            "protocol": "kafka-secure",
+            "description": (
+                "Placeholder: the deployment's departments listener (SASL_SSL, SCRAM-SHA-512). "
+                "Each department has its own user, may read only the public topics it was "
+                "granted and must use consumer groups named `<department>.<anything>`."
+            ),
+        }
     }
 
 

@@ -1,4 +1,9 @@
-"""Which event types exist, which topic carries each, and which are public."""
+"""Which event types exist, which topic carries each, and which are public.
+
+An event is public (other departments may read it) exactly when its topic starts with
+`public.`: public topics are named `public.<service>.<aggregate>.v<N>` and carry nothing but
+public events, so subscribing to `public_topics()` can never deliver an internal event.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ EVENT_MODELS: tuple[type[IntegrationEvent], ...] = _models_in(
 )
 
 DLQ_SUFFIX = ".dlq"
+PUBLIC_TOPIC_PREFIX = "public."
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,28 @@ def spec_for(event_type: str) -> EventSpec:
 def topics() -> list[str]:
     """Every event topic, sorted (dead-letter topics not included)."""
     return sorted({spec.topic for spec in REGISTRY.values()})
+
+
+def public_specs() -> list[EventSpec]:
+    """Every public event type's spec, sorted by event type."""
+    return sorted(
+        (spec for spec in REGISTRY.values() if spec.public), key=lambda spec: spec.event_type
+    )
+
+
+def public_topics() -> list[str]:
+    """The topics of the public events (each `public.<service>.<aggregate>.v<N>`), sorted."""
+    return sorted({spec.topic for spec in public_specs()})
+
+
+def is_public_topic(topic: str) -> bool:
+    return topic.startswith(PUBLIC_TOPIC_PREFIX)
+
+
+def owning_service(topic: str) -> str:
+    """The service that publishes to `topic`: `identity` for both `identity.member.v1` and
+    `public.identity.cohort.v1`."""
+    return topic.removeprefix(PUBLIC_TOPIC_PREFIX).split(".", 1)[0]
 
 
 def dead_letter_topic(topic: str) -> str:

@@ -11,7 +11,7 @@
 # PLATFORM (e.g. linux/amd64) is passed to --platform when set.
 set -euo pipefail
 
-ALL_SERVICES=(identity directory feedback content gateway)
+ALL_SERVICES=(identity directory feedback content subscriptions gateway)
 
 usage() {
   sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'

@@ -12,7 +12,7 @@ set -euo pipefail
 
 NAMESPACE="${NAMESPACE:-convene}"
 KUBECTL="${KUBECTL:-kubectl}"
-SERVICES=(identity directory feedback content)
+SERVICES=(identity directory feedback content subscriptions)
 
 random_password() {
   # 32 hex characters: no character needs escaping in a URL.
@@ -62,6 +62,10 @@ for service in "${SERVICES[@]}"; do
   if [ "$service" = feedback ]; then
     # 64 hex characters of random data (FEEDBACK_PSEUDONYM_KEY wants at least 32).
     extra+=("--from-literal=pseudonym-key=$(random_password)$(random_password)")
+  fi
+  if [ "$service" = subscriptions ]; then
+    # 64 hex characters of random data (SUBSCRIPTIONS_CURSOR_KEY wants at least 32).
+    extra+=("--from-literal=cursor-key=$(random_password)$(random_password)")
   fi
   create "${service}-secrets" --from-literal=database-url="$url" "${extra[@]}"
 done

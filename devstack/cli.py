@@ -27,7 +27,7 @@ from devstack.broker import EmbeddedBroker, EmbeddedBrokerError
 from devstack.postgres import EmbeddedPostgres, EmbeddedPostgresError, port_is_free
 from services.chassis.runtime import ServiceDefinition
 
-SERVICES = ("identity", "directory", "feedback", "content")
+SERVICES = ("identity", "directory", "feedback", "content", "subscriptions")
 
 
 def service_definitions() -> list[ServiceDefinition]:
@@ -35,8 +35,9 @@ def service_definitions() -> list[ServiceDefinition]:
     from services.directory.bootstrap import SERVICE as DIRECTORY
     from services.feedback.bootstrap import SERVICE as FEEDBACK
     from services.identity.bootstrap import SERVICE as IDENTITY
+    from services.subscriptions.bootstrap import SERVICE as SUBSCRIPTIONS
 
-    return [IDENTITY, DIRECTORY, FEEDBACK, CONTENT]
+    return [IDENTITY, DIRECTORY, FEEDBACK, CONTENT, SUBSCRIPTIONS]
 
 
 DEMO_ADMIN = "00000000-0000-4000-8000-00000000a001"
@@ -49,7 +50,7 @@ class Stack:
     data_dir: Path
     postgres_port: int
     kafka_port: int
-    #: The gateway listens here; the services on the next four ports.
+    #: The gateway listens here; the services on the next five ports.
     port_base: int
     database_url: str | None
     kafka_bootstrap: str | None
@@ -136,6 +137,9 @@ class Supervisor:
         env.setdefault("IDENTITY_PUBLIC_BASE_URL", gateway)
         env.setdefault("IDENTITY_MAILBOX_DIR", str(self.mailbox_dir))
         env.setdefault("FEEDBACK_PSEUDONYM_KEY", self.local_secret("feedback_pseudonym_key"))
+        env.setdefault("SUBSCRIPTIONS_CURSOR_KEY", self.local_secret("subscriptions_cursor_key"))
+        # Development only: webhook receivers on this machine may be plain http on loopback.
+        env.setdefault("SUBSCRIPTIONS_DEVELOPMENT_HOSTS", "localhost,127.0.0.1")
         identity = self.stack.service_ports["identity"]
         env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{identity}/.well-known/jwks.json"
         return env

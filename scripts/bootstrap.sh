@@ -24,7 +24,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# The web's front-end assets from npm (never committed): GOV.UK Frontend, pinned to the version
+# The web's front-end assets from npm (never committed; static/app.css is ours and committed): GOV.UK Frontend, pinned to the version
 # govuk-frontend-jinja's macros target, and axe-core for the accessibility tests. Installed into
 # .venv/web; GOV.UK Frontend's dist/govuk files are copied to services/gateway/static (gitignored),
 # which the gateway serves at /assets.
@@ -48,7 +48,7 @@ if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_packages" ] \
   # shellcheck disable=SC2086 # one word per package
   npm install --silent --no-audit --no-fund --prefix "$web" $web_packages
   dist=$web/node_modules/govuk-frontend/dist/govuk
-  find "$static" -mindepth 1 ! -name .gitignore -delete 2>/dev/null || true
+  find "$static" -mindepth 1 ! -name .gitignore ! -name app.css -delete 2>/dev/null || true
   mkdir -p "$static"
   cp -R "$dist/assets/." "$static/"
   cp "$dist"/govuk-frontend.min.css "$dist"/govuk-frontend.min.css.map \

@@ -112,6 +112,8 @@ class RunningStack:
     infrastructure: Infrastructure
     #: Where identity's emails land (the development mailbox).
     mailbox: LocalMailbox
+    #: Loopback ports on subscriptions' development allow-list, for test webhook receivers.
+    webhook_ports: tuple[int, ...] = ()
 
     def runtime(self, service: str) -> ServiceRuntime:
         runtime: ServiceRuntime = self.apps[service].state.runtime
@@ -158,10 +160,11 @@ async def stack(
     from services.gateway.app import create_app as create_gateway
     from services.gateway.config import GatewaySettings
     from services.identity.bootstrap import SERVICE as IDENTITY
+    from services.subscriptions.bootstrap import SERVICE as SUBSCRIPTIONS
 
-    ports = {
-        name: free_port() for name in ("identity", "directory", "feedback", "content", "gateway")
-    }
+    services = (IDENTITY, DIRECTORY, FEEDBACK, CONTENT, SUBSCRIPTIONS)
+    ports = {name: free_port() for name in [d.name for d in services] + ["gateway"]}
+    webhook_ports = tuple(free_port() for _ in range(4))
     jwks = f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json"
     apps: dict[str, FastAPI] = {}
     mailbox = LocalMailbox(tmp_path_factory.mktemp("mailbox"))
@@ -174,8 +177,16 @@ async def stack(
         "contact_requests_per_day": 5,  # directory: reach the daily limit quickly
         "scheduler_interval_seconds": 0.2,  # content: scheduled items publish promptly
         "weekly_digest_automatic": False,  # content: tests run digests when they want them
+        # subscriptions: test receivers on loopback; retries that give up within seconds
+        "cursor_key": "tests-only-Vd8kQ2mZx7Lp4Rw9Ty3Nb6Hc1Jf5Gs0A",
+        "development_hosts": ",".join(f"127.0.0.1:{port}" for port in webhook_ports),
+        "retry_for_seconds": 6,
+        "retry_base_seconds": 0.2,
+        "retry_max_delay_seconds": 1,
+        "dispatch_poll_seconds": 0.2,
+        "secret_overlap_hours": 1,
     }
-    for definition in (IDENTITY, DIRECTORY, FEEDBACK, CONTENT):
+    for definition in services:
         url = await infrastructure.create_database(f"convene_{definition.name}")
         await asyncio.to_thread(upgrade_to_head, definition.migrations, url)
         settings = definition.settings_type(
@@ -194,13 +205,14 @@ async def stack(
             directory_url=urls["directory"],
             feedback_url=urls["feedback"],
             content_url=urls["content"],
+            subscriptions_url=urls["subscriptions"],
             secure_cookies=False,
         )
     )
     servers = [await _serve(apps[name], ports[name]) for name in ports]
-    running = RunningStack(urls["gateway"], urls, apps, infrastructure, mailbox)
-    for name in ("identity", "directory", "feedback", "content"):
-        await running.runtime(name).wait_until_ready()
+    running = RunningStack(urls["gateway"], urls, apps, infrastructure, mailbox, webhook_ports)
+    for definition in services:
+        await running.runtime(definition.name).wait_until_ready()
     yield running
     for server, _ in reversed(servers):
         server.should_exit = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -44,3 +44,38 @@ async def link_in_mailbox(mailbox, to: str, *, template: str, timeout: float = 1
         return None
 
     return await eventually(find, timeout=timeout)
+
+
+async def events_on_topic(
+    bootstrap: str, topic: str, key: str, *, want: int, timeout: float = 20.0
+) -> list[Any]:
+    """The events published on `topic` with message key `key` (the aggregate id), read from
+    the real broker as a subscriber would; stops at `want` events or after `timeout` s."""
+    from aiokafka import AIOKafkaConsumer
+
+    from contracts import Envelope
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=10,
+    )
+    await consumer.start()
+    found: list[Envelope] = []
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline and len(found) < want:
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                found += [
+                    Envelope.from_kafka(record.headers, record.value)
+                    for record in records
+                    if record.key == key.encode()
+                ]
+    finally:
+        await consumer.stop()
+    return found

@@ -1,10 +1,10 @@
 """Events published by the content service.
 
-All three travel on `content.item.v1`, keyed by item id, so one item's history stays in order.
-They are internal (`public = False`): an item may be meant for one cohort or sector only, and
-its audience is part of the event. The public variant for other departments (issue 9) will be
-a separate model on its own topic (e.g. `content.public_item.v1`) carrying only items whose
-audience is everyone, and no curator ids; nothing here needs to change for it.
+The internal events travel on `content.item.v1`, keyed by item id, so one item's history stays
+in order: an item may be meant for one cohort or sector only, and its audience is part of the
+event. The public events for other departments (issue 9) travel on `public.content.item.v1`:
+only items a curator shared with departments (possible only when their audience is everyone),
+with no audience, tags about people or curator ids.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import IntegrationEvent
 
 ITEM_TOPIC = "content.item.v1"
+PUBLIC_ITEM_TOPIC = "public.content.item.v1"
 
 ItemKind = Literal["article", "event", "resource", "support_offer"]
 
@@ -78,3 +79,50 @@ class ContentItemWithdrawnV1(_ItemEvent):
 
     withdrawn_at: datetime
     reason: str = Field(max_length=500)
+
+
+# -- public (issue 9) -------------------------------------------------------------------------
+
+
+class _PublicItemEvent(IntegrationEvent):
+    topic: ClassVar[str] = PUBLIC_ITEM_TOPIC
+    public: ClassVar[bool] = True
+    subject_field: ClassVar[str] = "item_id"
+
+    item_id: UUID
+    #: The item's version (as in the internal events); a reader keeps the highest it has seen.
+    version: int = Field(ge=1)
+
+
+class _PublicItemSnapshot(_PublicItemEvent):
+    kind: ItemKind
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(max_length=600)
+    url: str = Field(description="Where the item is read in Convene (members sign in there).")
+    topics: list[str] = Field(description="Topic slugs")
+    published_at: datetime
+    #: Events only: when it starts and ends (UTC).
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+class PublicContentItemPublishedV1(_PublicItemSnapshot):
+    """An item shared with departments is published (or a published item became shared)."""
+
+    event_type: ClassVar[str] = "public.content.item.published.v1"
+
+
+class PublicContentItemUpdatedV1(_PublicItemSnapshot):
+    """A shared, published item changed; the whole new snapshot."""
+
+    event_type: ClassVar[str] = "public.content.item.updated.v1"
+
+    updated_at: datetime
+
+
+class PublicContentItemWithdrawnV1(_PublicItemEvent):
+    """A shared item was withdrawn, or is no longer shared with departments: stop showing it."""
+
+    event_type: ClassVar[str] = "public.content.item.withdrawn.v1"
+
+    withdrawn_at: datetime

@@ -8,9 +8,10 @@ means "not shared with everyone", and a reader must drop any copy it holds. Narr
 Sector and region are plain strings (see the directory API guide for their values), not enums,
 so a reader built today keeps working when a value is added.
 
-These events are internal (Convene services only). The public variant for other departments
-(issue 9) will be its own models here, e.g. `directory.profile.public_published.v1` on topic
-`directory.profile_public.v1` with `public = True`, built by the same projection
+The events on `directory.*` topics are internal (Convene services only). Other departments
+(issue 9) read `public.directory.organisation.v1` and `public.directory.profile.v1`. A public
+profile event carries only what the member chose to share with `departments` (a visibility
+level above `members`, off by default), built by the same projection as the internal events
 (services/directory/profile_events.py) with a narrower field list.
 """
 
@@ -20,12 +21,14 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from contracts.base import IntegrationEvent
 
 PROFILE_TOPIC = "directory.profile.v1"
 CONTACT_REQUEST_TOPIC = "directory.contact_request.v1"
+PUBLIC_ORGANISATION_TOPIC = "public.directory.organisation.v1"
+PUBLIC_PROFILE_TOPIC = "public.directory.profile.v1"
 
 
 class _ProfileEvent(IntegrationEvent):
@@ -122,3 +125,103 @@ class ContactRequestDeclinedV1(_ContactRequestEvent):
 
     decided_by: UUID = Field(description="The recipient, or their delegate acting for them.")
     decided_at: datetime
+
+
+# -- public (issue 9) -------------------------------------------------------------------------
+
+
+class PublicOrganisationAddedV1(IntegrationEvent):
+    """An organisation was added to the directory's list (by a programme admin). Public."""
+
+    event_type: ClassVar[str] = "public.directory.organisation.added.v1"
+    topic: ClassVar[str] = PUBLIC_ORGANISATION_TOPIC
+    public: ClassVar[bool] = True
+    subject_field: ClassVar[str] = "organisation_id"
+
+    organisation_id: UUID
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field(description="e.g. ministerial_department, local_authority, nhs_body.")
+    parent_id: UUID | None = Field(default=None, description="The parent organisation, if any.")
+    added_at: datetime
+
+
+class PublicOrganisationUpdatedV1(IntegrationEvent):
+    """An organisation in the list was renamed, retyped or re-parented; the whole new snapshot.
+
+    Public. Leaders' entries that share their organisation follow as profile updates.
+    """
+
+    event_type: ClassVar[str] = "public.directory.organisation.updated.v1"
+    topic: ClassVar[str] = PUBLIC_ORGANISATION_TOPIC
+    public: ClassVar[bool] = True
+    subject_field: ClassVar[str] = "organisation_id"
+
+    organisation_id: UUID
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field(description="e.g. ministerial_department, local_authority, nhs_body.")
+    parent_id: UUID | None = Field(default=None, description="The parent organisation, if any.")
+    updated_at: datetime
+
+
+class _PublicProfileEvent(IntegrationEvent):
+    topic: ClassVar[str] = PUBLIC_PROFILE_TOPIC
+    public: ClassVar[bool] = True
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: UUID = Field(description="Stable id of the entry, so updates and removals match.")
+
+
+class _PublicProfileSnapshot(_PublicProfileEvent):
+    """A leader's public directory entry: exactly the fields they share with departments.
+
+    `shared` names the member's choices (name, job_title, organisation, sector, region,
+    expertise, languages, bio, email, phone, assistant); a field whose choice is not in
+    `shared` is absent from the message (not null). The whole entry comes every time, so a
+    reader replaces its copy and drops anything no longer present.
+    """
+
+    shared: list[str] = Field(min_length=1, description="The member's choices shared, sorted.")
+    full_name: str | None = None
+    preferred_name: str | None = None
+    job_title: str | None = None
+    organisation_id: UUID | None = None
+    organisation_name: str | None = None
+    sector: str | None = None
+    region: str | None = None
+    expertise: list[str] | None = Field(default=None, description="Expertise tag slugs.")
+    languages: list[str] | None = None
+    bio: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    assistant_name: str | None = None
+    assistant_email: str | None = None
+    assistant_phone: str | None = None
+    changed_at: datetime
+
+    @model_serializer(mode="wrap")
+    def _without_unshared(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # Absent rather than null: the message itself then holds nothing the member kept back.
+        data: dict[str, object] = handler(self)
+        return {key: value for key, value in data.items() if value is not None}
+
+
+class PublicProfilePublishedV1(_PublicProfileSnapshot):
+    """A leader's entry became visible to departments: they listed their profile with at least
+    one field shared with departments, or shared their first field."""
+
+    event_type: ClassVar[str] = "public.directory.profile.published.v1"
+
+
+class PublicProfileUpdatedV1(_PublicProfileSnapshot):
+    """Something the leader shares with departments changed (a value, or which fields)."""
+
+    event_type: ClassVar[str] = "public.directory.profile.updated.v1"
+
+
+class PublicProfileRemovedV1(_PublicProfileEvent):
+    """The entry is gone: the leader stopped sharing every field, unlisted their profile, was
+    deactivated or erased. Readers must delete their copy."""
+
+    event_type: ClassVar[str] = "public.directory.profile.removed.v1"
+
+    removed_at: datetime

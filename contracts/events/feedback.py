@@ -4,6 +4,11 @@ Every figure in these events describes at least k = 5 people (the schemas say so
 `minimum`): breakdown cells and opinion groups under 5 are never formed or published, and
 breakdown tables are complementarily suppressed so no hidden cell can be derived from totals.
 No event carries a member id, a pseudonym or a raw answer.
+
+Internal events travel on `feedback.campaign.v1`; the public ones (issue 9: other departments
+may read them) on `public.feedback.campaign.v1`, both keyed by campaign id. The report and
+follow-up types moved to the public topic before anything outside Convene consumed them; their
+type names stay, since service-account scopes name them.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import IntegrationEvent
 
 CAMPAIGN_TOPIC = "feedback.campaign.v1"
+PUBLIC_CAMPAIGN_TOPIC = "public.feedback.campaign.v1"
 #: The smallest number of people any published figure may describe.
 K_ANONYMITY = 5
 
@@ -26,6 +32,11 @@ class _CampaignEvent(IntegrationEvent):
     subject_field: ClassVar[str] = "campaign_id"
 
     campaign_id: UUID
+
+
+class _PublicCampaignEvent(_CampaignEvent):
+    topic: ClassVar[str] = PUBLIC_CAMPAIGN_TOPIC
+    public: ClassVar[bool] = True
 
 
 class CampaignOpenedV1(_CampaignEvent):
@@ -122,7 +133,43 @@ class BreakdownV1(_Part):
     cells: list[BreakdownCellV1]
 
 
-class CampaignReportPublishedV1(_CampaignEvent):
+class PublicCampaignOpenedV1(_PublicCampaignEvent):
+    """A campaign opened: its title, question, who it asks and when it closes.
+
+    Public. The audience is described by kind, cohort id and sector slugs only: who is in it,
+    and whether any member has answered, is never said.
+    """
+
+    event_type: ClassVar[str] = "public.feedback.campaign.opened.v1"
+
+    title: str = Field(min_length=1, max_length=200)
+    question: str = Field(min_length=1, max_length=1000)
+    audience: Literal["all", "cohort", "sectors"] = Field(
+        description="all: every member; cohort: one programme cohort; sectors: members working "
+        "in one of `audience_sectors`."
+    )
+    audience_cohort_id: UUID | None = Field(
+        default=None, description="The cohort (see public.identity.cohort.v1) when audience=cohort."
+    )
+    audience_sectors: list[str] = Field(default_factory=list, description="Sector slugs.")
+    anonymity: Literal["anonymous", "attributed"]
+    opens_at: datetime
+    closes_at: datetime
+
+
+class PublicCampaignClosedV1(_PublicCampaignEvent):
+    """A campaign closed (at its closing time or early), exactly once. Public.
+
+    The final report follows as `feedback.campaign.report_published.v1` with `final: true`.
+    """
+
+    event_type: ClassVar[str] = "public.feedback.campaign.closed.v1"
+
+    closed_at: datetime
+    respondents: int = Field(ge=0, description="How many people answered or voted, in total.")
+
+
+class CampaignReportPublishedV1(_PublicCampaignEvent):
     """A campaign's aggregated report for the Prime Minister was published.
 
     Public: departments may subscribe. It holds aggregates only: no member ids, pseudonyms or
@@ -130,7 +177,6 @@ class CampaignReportPublishedV1(_CampaignEvent):
     """
 
     event_type: ClassVar[str] = "feedback.campaign.report_published.v1"
-    public: ClassVar[bool] = True
 
     version: int = Field(ge=1, description="Reports of a campaign are numbered from 1.")
     final: bool = Field(description="True once the campaign has closed.")
@@ -146,14 +192,13 @@ class CampaignReportPublishedV1(_CampaignEvent):
     breakdowns: list[BreakdownV1]
 
 
-class CampaignFollowUpPostedV1(_CampaignEvent):
+class CampaignFollowUpPostedV1(_PublicCampaignEvent):
     """'You said, we did': what happened because of a campaign. Public, no personal data.
 
     Content may turn it into an item for the campaign's audience.
     """
 
     event_type: ClassVar[str] = "feedback.campaign.follow_up_posted.v1"
-    public: ClassVar[bool] = True
 
     follow_up_id: UUID
     title: str

@@ -1,4 +1,8 @@
-"""Events published by the identity service."""
+"""Events published by the identity service.
+
+Member events are internal. Cohorts have an internal event (`identity.cohort.v1`) and a public
+one (`public.identity.cohort.v1`, issue 9) that never names a member.
+"""
 
 from __future__ import annotations
 
@@ -99,11 +103,7 @@ class MemberLeftCohortV1(_MemberEvent):
     cohort_id: UUID
 
 
-class CohortCreatedV1(IntegrationEvent):
-    """A programme cohort exists. Its members become alumni after `ends_on`."""
-
-    event_type: ClassVar[str] = "identity.cohort.created.v1"
-    topic: ClassVar[str] = "identity.cohort.v1"
+class _CohortSnapshot(IntegrationEvent):
     subject_field: ClassVar[str] = "cohort_id"
 
     cohort_id: UUID
@@ -111,3 +111,40 @@ class CohortCreatedV1(IntegrationEvent):
     year: int = Field(ge=2000, le=2100)
     starts_on: date
     ends_on: date
+
+
+class CohortCreatedV1(_CohortSnapshot):
+    """A programme cohort exists. Its members become alumni after `ends_on`."""
+
+    event_type: ClassVar[str] = "identity.cohort.created.v1"
+    topic: ClassVar[str] = "identity.cohort.v1"
+
+
+class CohortUpdatedV1(_CohortSnapshot):
+    """A programme admin changed a cohort's name, year or dates; the whole new snapshot."""
+
+    event_type: ClassVar[str] = "identity.cohort.updated.v1"
+    topic: ClassVar[str] = "identity.cohort.v1"
+
+
+PUBLIC_COHORT_TOPIC = "public.identity.cohort.v1"
+
+
+class _PublicCohortEvent(_CohortSnapshot):
+    topic: ClassVar[str] = PUBLIC_COHORT_TOPIC
+    public: ClassVar[bool] = True
+
+
+class PublicCohortCreatedV1(_PublicCohortEvent):
+    """A programme cohort exists: its name, year and dates. Public; never who is in it.
+
+    Not its size either: a count moving by one would tell when someone joined or left.
+    """
+
+    event_type: ClassVar[str] = "public.identity.cohort.created.v1"
+
+
+class PublicCohortUpdatedV1(_PublicCohortEvent):
+    """A cohort's name, year or dates changed; the whole new snapshot. Public."""
+
+    event_type: ClassVar[str] = "public.identity.cohort.updated.v1"

@@ -54,14 +54,18 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def render_problem(exc: Problem) -> JSONResponse:
+    response = problem_response(exc.status, exc.title, exc.detail, exc.code, **exc.extensions)
+    response.headers.update(exc.headers)
+    return response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Every error becomes problem+json; an unexpected one is logged and says nothing inside."""
 
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        response = problem_response(exc.status, exc.title, exc.detail, exc.code, **exc.extensions)
-        response.headers.update(exc.headers)
-        return response
+        return render_problem(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -3,13 +3,18 @@
 Every service verifies every token itself (no service trusts the network). The verifier
 accepts RS256 only, so `alg: none` and HS256-with-the-public-key confusion are refused, and it
 requires `exp`, `iat`, `sub`, `jti`, the expected `aud` and `iss`, and a known `kid`.
+
+A member sends the same token with every request for its lifetime, and an RS256 check costs
+more CPU than the gateway's whole forwarding, so a verified token is remembered (by its exact
+text) for at most `remember_seconds` and never past its expiry. The price: a token whose signing
+key is withdrawn from the JWKS stays accepted for up to that long.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -93,14 +98,45 @@ class RemoteJwks:
 
 
 class TokenVerifier:
-    def __init__(self, keys: KeySource, *, issuer: str, audience: str, leeway: float = 5) -> None:
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: float = 5,
+        remember_seconds: float = 60,
+        remember_at_most: int = 10_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        self.remember_seconds = remember_seconds
+        self.remember_at_most = remember_at_most
+        self.clock = clock
+        # token -> (principal, until): insertion order is age order, so the oldest go first.
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     async def verify(self, token: str) -> Principal:
         """The principal a valid token names; raises InvalidToken for anything else."""
+        now = self.clock()
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, until = remembered
+            if now < until:
+                return principal
+            del self._verified[token]
+        principal = await self._verify(token)
+        if self.remember_seconds > 0:
+            expires = float(principal.claims["exp"])
+            if len(self._verified) >= self.remember_at_most:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = (principal, min(expires, now + self.remember_seconds))
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:

@@ -139,7 +139,7 @@ async def build_digest(
         lines.append(
             f"* {entry.item.title}\n"
             f"  {entry.ranked.reasons[0].capitalize()}.\n"
-            f"  {base}/api/content/items/{entry.item.id}"
+            f"  {base}/content/items/{entry.item.id}"
         )
     await notifications.send_weekly_digest(
         uow.session,

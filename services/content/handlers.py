@@ -18,7 +18,7 @@ from contracts.events.content import (
 )
 from services.chassis.database import UnitOfWork
 from services.chassis.mail import mail_outbox_table
-from services.content import links, notifications
+from services.content import links, notifications, public_items
 from services.content.adapters.orm import (
     Cohort,
     Digest,
@@ -130,6 +130,8 @@ async def _apply_fields(uow: UnitOfWork, item: Item, fields: commands.ItemFields
         cohort_ids = []
     if audience is not AudienceKind.SECTORS:
         audience_sectors = []
+    if fields.shared_with_departments and audience is not AudienceKind.EVERYONE:
+        raise InvalidItem("Only items for everyone can be shared with departments.")
     values: dict[str, Any] = {
         "kind": kind.value,
         "title": clean_text(fields.title),
@@ -144,6 +146,7 @@ async def _apply_fields(uow: UnitOfWork, item: Item, fields: commands.ItemFields
         "audience": audience.value,
         "audience_cohort_ids": cohort_ids,
         "audience_sectors": audience_sectors,
+        "shared_with_departments": fields.shared_with_departments,
         "starts_at": None,
         "ends_at": None,
         "place": None,
@@ -215,7 +218,7 @@ async def _locked_item(uow: UnitOfWork, item_id: UUID) -> Item:
     return item
 
 
-async def edit_item(command: commands.EditItem, uow: UnitOfWork) -> Item:
+async def edit_item(command: commands.EditItem, uow: UnitOfWork, settings: ContentSettings) -> Item:
     """Change a draft, or update a published item (a new version, `content.item.updated`).
 
     A published item keeps its kind. Submitted, approved and scheduled items are frozen: return
@@ -227,6 +230,7 @@ async def edit_item(command: commands.EditItem, uow: UnitOfWork) -> Item:
     next_status(status, action, command.actor, author=item.author_id)
     if action is Action.UPDATE and command.fields.kind != item.kind:
         raise InvalidItem("A published item cannot change kind; withdraw it and write a new one.")
+    was_public = public_items.is_public(item)
     changed = await _apply_fields(uow, item, command.fields)
     if not changed:
         return item
@@ -235,13 +239,17 @@ async def edit_item(command: commands.EditItem, uow: UnitOfWork) -> Item:
         item.version += 1
         await _index(uow, item)
         await uow.publish(_snapshot(ContentItemUpdatedV1, item, updated_at=item.updated_at))
+        await public_items.publish_public_change(
+            uow, item, was_public=was_public, base_url=settings.public_base_url, at=item.updated_at
+        )
     audit(uow, item, command.actor.id, action, status.value, changed=changed)
     return item
 
 
-async def move_item(command: commands.MoveItem, uow: UnitOfWork) -> Item:
+async def move_item(command: commands.MoveItem, uow: UnitOfWork, settings: ContentSettings) -> Item:
     """One workflow step, checked by `next_status`, audited, with its event when it publishes."""
     item = await _locked_item(uow, command.item_id)
+    was_public = public_items.is_public(item)
     action = Action(command.action)
     before = ItemStatus(item.status)
     if action is Action.PUBLISH and command.publish_at is not None:
@@ -279,6 +287,9 @@ async def move_item(command: commands.MoveItem, uow: UnitOfWork) -> Item:
                 )
             )
     item.updated_at = now()
+    await public_items.publish_public_change(
+        uow, item, was_public=was_public, base_url=settings.public_base_url, at=item.updated_at
+    )
     audit(uow, item, command.actor.id, action, before.value, **details)
     return item
 
@@ -337,7 +348,9 @@ def _snapshot(model: Any, item: Item, **extra: Any) -> Any:
     )
 
 
-async def publish_due_items(command: commands.PublishDueItems, uow: UnitOfWork) -> list[UUID]:
+async def publish_due_items(
+    command: commands.PublishDueItems, uow: UnitOfWork, settings: ContentSettings
+) -> list[UUID]:
     """Publish scheduled items that are due; returns their ids.
 
     Rows are claimed with `FOR UPDATE SKIP LOCKED` and re-checked as `scheduled`, so several
@@ -360,6 +373,9 @@ async def publish_due_items(command: commands.PublishDueItems, uow: UnitOfWork) 
         ).value
         await _publish(uow, item)
         item.updated_at = now()
+        await public_items.publish_public_change(
+            uow, item, was_public=False, base_url=settings.public_base_url, at=item.updated_at
+        )
         audit(uow, item, SCHEDULER, Action.PUBLISH_SCHEDULED, before.value)
     return [item.id for item in due]
 
@@ -373,6 +389,7 @@ async def attach_document(
     content_type: str,
     data: bytes,
     document_type: str,
+    settings: ContentSettings,
 ) -> Item:
     """Store a resource's document (replacing any earlier one) and record its type and size."""
     item = await _locked_item(uow, item_id)
@@ -397,6 +414,13 @@ async def attach_document(
     if action is Action.UPDATE:
         item.version += 1
         await uow.publish(_snapshot(ContentItemUpdatedV1, item, updated_at=item.updated_at))
+        await public_items.publish_public_change(
+            uow,
+            item,
+            was_public=public_items.is_public(item),
+            base_url=settings.public_base_url,
+            at=item.updated_at,
+        )
     audit(uow, item, actor.id, action, status.value, document=filename, size_bytes=len(data))
     return item
 
@@ -629,7 +653,7 @@ async def cancel_rsvp(
             full_name=member.full_name or "",
             title=item.title,
             when=item.starts_at.strftime("%-d %B %Y at %H:%M UTC"),
-            link=f"{settings.public_base_url}/api/content/items/{item.id}",
+            link=f"{settings.public_base_url.rstrip('/')}/content/items/{item.id}",
         )
     return first.member_id
 

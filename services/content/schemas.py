@@ -31,6 +31,11 @@ class ItemWrite(BaseModel):
     audience: Literal["everyone", "cohorts", "sectors"] = "everyone"
     audience_cohort_ids: list[UUID] = Field(default_factory=list, max_length=50)
     audience_sectors: list[str] = Field(default_factory=list, max_length=20)
+    shared_with_departments: bool = Field(
+        default=False,
+        description="Tell other departments when it is published, updated or withdrawn "
+        "(public.content.item.v1). Only for audience everyone.",
+    )
     # event
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
@@ -65,6 +70,7 @@ class ItemRead(BaseModel):
     audience: str
     audience_cohort_ids: list[UUID]
     audience_sectors: list[str]
+    shared_with_departments: bool
     starts_at: datetime | None
     ends_at: datetime | None
     place: str | None

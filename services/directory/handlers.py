@@ -19,6 +19,9 @@ from contracts.events.directory import (
     ContactRequestAcceptedV1,
     ContactRequestDeclinedV1,
     ContactRequestMadeV1,
+    PublicOrganisationAddedV1,
+    PublicOrganisationUpdatedV1,
+    PublicProfileRemovedV1,
 )
 from services.chassis.database import UnitOfWork
 from services.directory import profile_events
@@ -46,16 +49,16 @@ from services.directory.domain.errors import (
     Conflict,
     InvalidChange,
     NotPermitted,
+    OrganisationNotFound,
     PhotoRejected,
     ProfileNotFound,
     RateLimited,
     RequestNotFound,
 )
 from services.directory.domain.model import (
-    DEFAULT_VISIBILITY,
     STALE_AFTER,
     ProfileStatus,
-    visibility_settings,
+    stored_visibility,
 )
 from services.directory.domain.photos import sniff_image_type
 
@@ -68,7 +71,7 @@ def _now() -> datetime:
 
 
 def _default_visibility() -> dict[str, str]:
-    return {field.value: level.value for field, level in DEFAULT_VISIBILITY.items()}
+    return stored_visibility(None)
 
 
 # -- authority ------------------------------------------------------------------------------
@@ -154,6 +157,7 @@ async def _changed(uow: UnitOfWork, profile: Profile, *, first_time: bool = Fals
         await profile_events.publish_profile_changed(
             uow, profile, organisation, cohorts, first_time=first_time
         )
+        await profile_events.publish_public_entry(uow, profile, organisation, profile.updated_at)
 
 
 # -- from identity's events -----------------------------------------------------------------
@@ -198,6 +202,7 @@ async def deactivate_member(command: commands.DeactivateMember, uow: UnitOfWork)
         await profile_events.publish_profile_removed(
             uow, profile.member_id, "deactivated", profile.updated_at
         )
+    await profile_events.publish_public_entry(uow, profile, None, profile.updated_at)
 
 
 async def remove_profile(command: commands.RemoveProfile, uow: UnitOfWork) -> None:
@@ -207,6 +212,7 @@ async def remove_profile(command: commands.RemoveProfile, uow: UnitOfWork) -> No
     session = uow.session
     profile = await session.get(Profile, member, with_for_update=True)
     words = await search.indexed_words(session, member) if profile else []
+    had_public_entry = profile is not None and profile.public_entry is not None
     await session.execute(
         delete(ContactRequest).where(
             or_(ContactRequest.requester_id == member, ContactRequest.recipient_id == member)
@@ -242,6 +248,8 @@ async def remove_profile(command: commands.RemoveProfile, uow: UnitOfWork) -> No
     await search.forget_words(session, words)
     if profile is not None:
         await profile_events.publish_profile_removed(uow, member, "erased", _now())
+        if had_public_entry:
+            await uow.publish(PublicProfileRemovedV1(member_id=member, removed_at=_now()))
 
 
 async def record_cohort(command: commands.RecordCohort, uow: UnitOfWork) -> None:
@@ -321,7 +329,7 @@ async def update_profile(command: commands.UpdateProfile, uow: UnitOfWork) -> Pr
             )
         profile.expertise = wanted
     if "visibility" in changes:
-        merged = {k.value: v.value for k, v in visibility_settings(profile.visibility).items()}
+        merged = stored_visibility(profile.visibility)
         merged.update({str(k): str(v) for k, v in (changes.pop("visibility") or {}).items()})
         profile.visibility = merged
     if "assistant" in changes:
@@ -375,6 +383,7 @@ async def unpublish_profile(command: commands.UnpublishProfile, uow: UnitOfWork)
         await profile_events.publish_profile_removed(
             uow, profile.member_id, "unpublished", profile.updated_at
         )
+    await profile_events.publish_public_entry(uow, profile, None, profile.updated_at)
     return profile
 
 
@@ -821,6 +830,65 @@ async def add_organisation(command: commands.AddOrganisation, uow: UnitOfWork) -
         created_at=_now(),
     )
     uow.session.add(organisation)
+    await uow.publish(
+        PublicOrganisationAddedV1(
+            organisation_id=organisation.id,
+            name=organisation.name,
+            type=organisation.type,
+            parent_id=organisation.parent_id,
+            added_at=organisation.created_at,
+        )
+    )
+    return organisation
+
+
+async def update_organisation(
+    command: commands.UpdateOrganisation, uow: UnitOfWork
+) -> Organisation:
+    """Rename, retype or re-parent an organisation. A new name reaches every profile that
+    shows it (search, internal and public profile events) in the same transaction."""
+    organisation = await uow.session.get(
+        Organisation, command.organisation_id, with_for_update=True
+    )
+    if organisation is None:
+        raise OrganisationNotFound()
+    name = command.name.strip()
+    clash = await uow.session.scalar(
+        select(Organisation).where(
+            func.lower(Organisation.name) == name.lower(), Organisation.id != organisation.id
+        )
+    )
+    if clash is not None:
+        raise Conflict(f"{clash.name} is already in the list.")
+    if command.parent_id == organisation.id:
+        raise InvalidChange("An organisation cannot be its own parent.")
+    if (
+        command.parent_id is not None
+        and await uow.session.get(Organisation, command.parent_id) is None
+    ):
+        raise InvalidChange("There is no parent organisation with that id.")
+    wanted = (name, command.type, command.parent_id)
+    if wanted == (organisation.name, organisation.type, organisation.parent_id):
+        return organisation
+    renamed = name != organisation.name
+    organisation.name, organisation.type, organisation.parent_id = wanted
+    await uow.publish(
+        PublicOrganisationUpdatedV1(
+            organisation_id=organisation.id,
+            name=organisation.name,
+            type=organisation.type,
+            parent_id=organisation.parent_id,
+            updated_at=_now(),
+        )
+    )
+    if renamed:
+        members = await uow.session.scalars(
+            select(Profile).where(Profile.organisation_id == organisation.id).with_for_update()
+        )
+        for profile in members.all():
+            profile.organisation = organisation.name
+            profile.updated_at = _now()
+            await _changed(uow, profile)
     return organisation
 
 

@@ -10,6 +10,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from services.directory.domain.model import (
+    LISTED_LEVELS,
+    NEVER_FOR_DEPARTMENTS,
+    ListedField,
     OrganisationType,
     PrivateField,
     Region,
@@ -65,9 +68,29 @@ class ProfileUpdate(Strict):
     email: EmailStr | None = None
     phone: Phone | None = None
     assistant: AssistantWrite | None = None
-    visibility: dict[PrivateField, Visibility] | None = Field(
-        default=None, description="Who may see each private field (partial: others unchanged)."
+    visibility: dict[PrivateField | ListedField, Visibility] | None = Field(
+        default=None,
+        description=(
+            "Who may see each field (partial: others unchanged). Private fields take any level; "
+            "listed fields (name, job_title, organisation, sector, region, expertise, "
+            "languages) only `members` or `departments`. `departments` (off by default) also "
+            "sends the field to other departments in public events; never for the photo."
+        ),
     )
+
+    @field_validator("visibility")
+    @classmethod
+    def _levels_each_field_may_have(
+        cls, value: dict[PrivateField | ListedField, Visibility] | None
+    ) -> dict[PrivateField | ListedField, Visibility] | None:
+        for field, level in (value or {}).items():
+            if isinstance(field, ListedField) and level not in LISTED_LEVELS:
+                raise ValueError(
+                    f"{field.value} is seen by every member; choose members or departments"
+                )
+            if field in NEVER_FOR_DEPARTMENTS and level is Visibility.DEPARTMENTS:
+                raise ValueError(f"{field.value} cannot be shared with departments")
+        return value
 
     @field_validator("languages")
     @classmethod

@@ -41,6 +41,7 @@ from services.directory.domain.model import (
     Viewer,
     completeness,
     is_stale,
+    stored_visibility,
     visibility_settings,
     visible_fields,
 )
@@ -236,7 +237,7 @@ def project_profile(
         "completeness": None,
     }
     if owner_view:
-        body["visibility"] = {f.value: v.value for f, v in settings.items()}
+        body["visibility"] = stored_visibility(profile.visibility)
         score, missing = completeness(facts_of(profile))
         body["completeness"] = {
             "score": score,

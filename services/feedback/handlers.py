@@ -19,6 +19,8 @@ from contracts.events.feedback import (
     CampaignFollowUpPostedV1,
     CampaignOpenedV1,
     CampaignReportPublishedV1,
+    PublicCampaignClosedV1,
+    PublicCampaignOpenedV1,
 )
 from services.chassis.database import UnitOfWork
 from services.feedback import report_files
@@ -246,6 +248,19 @@ async def _open(uow: UnitOfWork, campaign: Campaign, moment: datetime) -> None:
             closes_at=campaign.closes_at,
         )
     )
+    await uow.publish(
+        PublicCampaignOpenedV1(
+            campaign_id=campaign.id,
+            title=campaign.title,
+            question=campaign.question,
+            audience=campaign.audience_kind,
+            audience_cohort_id=campaign.audience_cohort_id,
+            audience_sectors=list(campaign.audience_sectors or ()),
+            anonymity=campaign.anonymity,
+            opens_at=campaign.opens_at,
+            closes_at=campaign.closes_at,
+        )
+    )
 
 
 async def open_due_campaigns(uow: UnitOfWork, *, limit: int = 20) -> int:
@@ -309,6 +324,11 @@ async def _close(uow: UnitOfWork, campaign: Campaign, ids: Pseudonyms, moment: d
     respondents = await uow.session.scalar(select(func.count()).select_from(participants))
     await uow.publish(
         CampaignClosedV1(campaign_id=campaign.id, closed_at=moment, respondents=respondents or 0)
+    )
+    await uow.publish(
+        PublicCampaignClosedV1(
+            campaign_id=campaign.id, closed_at=moment, respondents=respondents or 0
+        )
     )
     await _publish_report(uow, campaign, ids, final=True)
 

@@ -7,9 +7,11 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from opentelemetry.instrumentation.aiohttp_client import create_trace_config
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from starlette.middleware.cors import CORSMiddleware
@@ -22,6 +24,7 @@ from services.gateway.config import GatewaySettings
 from services.gateway.edge import EdgeMiddleware
 from services.gateway.openapi import MergedOpenApi
 from services.gateway.pages import ROUTERS
+from services.gateway.proxy import ApiFastPath
 from services.gateway.proxy import router as proxy_router
 from services.gateway.rate_limits import RateLimits, TokenBuckets
 from services.gateway.upstreams import CircuitBreaker, Upstream
@@ -61,13 +64,31 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(
-            timeout=httpx.Timeout(
-                settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds
+        # Members' requests go to the services over aiohttp (the hot path, see upstreams.py);
+        # the gateway's own occasional calls (JWKS, readiness, OpenAPI) use httpx.
+        upstream_client = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=30),
+            timeout=aiohttp.ClientTimeout(
+                total=settings.upstream_timeout_seconds,
+                connect=settings.upstream_connect_timeout_seconds,
             ),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-        ) as client:
+            trace_configs=[create_trace_config()],
+            # The services' answers are passed on as they are: no cookie jar of the gateway's.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=True,
+        )
+        async with (
+            upstream_client,
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(
+                    settings.upstream_timeout_seconds,
+                    connect=settings.upstream_connect_timeout_seconds,
+                ),
+                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            ) as client,
+        ):
             HTTPXClientInstrumentor.instrument_client(client)
+            app.state.upstream_client = upstream_client
             app.state.http = client
             app.state.token_verifier = TokenVerifier(
                 RemoteJwks(settings.auth_jwks_url, client=client),
@@ -119,7 +140,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             "no web assets in %s: run scripts/bootstrap.sh (pages will have no styles)",
             settings.assets_dir,
         )
-    # Innermost first: CORS answers preflights inside the edge, so they carry its headers too.
+    # Innermost first: the API fast path (proxy.py), then CORS, which answers preflights inside
+    # the edge, so they carry its headers too.
+    app.add_middleware(ApiFastPath)
     origins = settings.allowed_origins()
     if origins:
         app.add_middleware(

@@ -15,6 +15,7 @@ class GatewaySettings(AuthSettings):
     directory_url: HttpUrl = HttpUrl("http://127.0.0.1:8002")
     feedback_url: HttpUrl = HttpUrl("http://127.0.0.1:8003")
     content_url: HttpUrl = HttpUrl("http://127.0.0.1:8004")
+    subscriptions_url: HttpUrl = HttpUrl("http://127.0.0.1:8005")
     #: Longest wait for a service's answer before the caller gets 504.
     upstream_timeout_seconds: float = Field(default=10, gt=0)
     upstream_connect_timeout_seconds: float = Field(default=2, gt=0)
@@ -55,6 +56,7 @@ class GatewaySettings(AuthSettings):
             "directory": str(self.directory_url).rstrip("/"),
             "feedback": str(self.feedback_url).rstrip("/"),
             "content": str(self.content_url).rstrip("/"),
+            "subscriptions": str(self.subscriptions_url).rstrip("/"),
         }
 
     def allowed_origins(self) -> list[str]:

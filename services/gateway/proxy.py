@@ -1,13 +1,22 @@
-"""Forwarding `/api/<service>/<path>` to the service, with the caller's token checked first."""
+"""Forwarding `/api/<service>/<path>` to the service, with the caller's token checked first.
+
+Every API call crosses this, so it is answered by `ApiFastPath`, a plain ASGI layer inside the
+edge (request id, security headers, per-address limit, body limit) and the telemetry
+middleware, rather than by FastAPI's router and dependency machinery, which cost more CPU than
+the forwarding itself (bench/gateway_overhead.py). The route below stays registered so
+telemetry names the spans `/api/{service}/{path:path}` and the OpenAPI merge knows the prefix;
+`ApiFastPath` answers before it is reached.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 
-import httpx
 from fastapi import APIRouter, Request, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.chassis.problems import Problem
+from services.chassis.problems import Problem, render_problem
 from services.chassis.tokens import InvalidToken, Principal, TokenVerifier
 from services.gateway.rate_limits import RateLimits
 from services.gateway.upstreams import Upstream, send
@@ -29,6 +38,10 @@ HOP_BY_HOP = {
 NOT_FORWARDED = HOP_BY_HOP | {"x-forwarded-for", "x-request-id", "cookie"}
 
 router = APIRouter()
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+#: `/api/<service>/<rest>`, matched on the raw (still percent-encoded) path, so the service
+#: receives the path exactly as the caller sent it.
+API_PATH = re.compile(r"^/api/(?P<service>[^/]+)/(?P<path>.*)$")
 
 
 async def verify_if_present(request: Request) -> Principal | None:
@@ -98,12 +111,39 @@ def forwarded_headers(request: Request) -> dict[str, str]:
     return headers
 
 
-@router.api_route(
-    "/api/{service}/{path:path}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-    include_in_schema=False,
-)
+class ApiFastPath:
+    """Answers `/api/<service>/...` by forwarding; everything else goes on to the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in METHODS:
+            raw: bytes = scope.get("raw_path") or scope["path"].encode()
+            match = API_PATH.match(raw.decode("latin-1"))
+            if match is not None:
+                request = Request(scope, receive)
+                try:
+                    response = await forward(match["service"], match["path"], request)
+                except Problem as problem:
+                    response = render_problem(problem)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+@router.api_route("/api/{service}/{path:path}", methods=list(METHODS), include_in_schema=False)
 async def forward(service: str, path: str, request: Request) -> Response:
+    return await _forward(service, path, request)
+
+
+@router.api_route("/api/events", methods=["GET", "HEAD"], include_in_schema=False)
+async def forward_event_feed(request: Request) -> Response:
+    """Other departments' pull feed: a short public name for subscriptions' `/events`."""
+    return await _forward("subscriptions", "events", request)
+
+
+async def _forward(service: str, path: str, request: Request) -> Response:
     upstreams: dict[str, Upstream] = request.app.state.upstreams
     upstream = upstreams.get(service)
     if upstream is None:
@@ -115,20 +155,19 @@ async def forward(service: str, path: str, request: Request) -> Response:
     headers = forwarded_headers(request)
     if service == "identity" and "cookie" in request.headers:
         headers["cookie"] = request.headers["cookie"]
-    client: httpx.AsyncClient = request.app.state.http
     answer = await send(
-        client,
+        request.app.state.upstream_client,
         upstream,
         request.method,
         path,
-        params=httpx.QueryParams(str(request.query_params)),
+        query=request.url.query,
         headers=headers,
         content=body,
     )
-    # httpx has already decoded any content-encoding, so that header is not passed on.
+    # The client has already decoded any content-encoding, so that header is not passed on.
     response = Response(answer.content, status_code=answer.status_code)
-    # multi_items keeps repeated headers apart: two Set-Cookie headers must stay two.
-    for name, value in answer.headers.multi_items():
+    # items() keeps repeated headers apart: two Set-Cookie headers must stay two.
+    for name, value in answer.headers.items():
         if name.lower() not in HOP_BY_HOP and name.lower() != "content-encoding":
             response.headers.append(name, value)
     return response

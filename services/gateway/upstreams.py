@@ -3,19 +3,26 @@
 Both the API forwarding and the web pages call services through `send`, so a slow or broken
 service fails fast in both: the caller gets 504 (too slow) or 503 with `Retry-After`
 (unreachable, or its circuit is open) and every other service keeps serving.
+
+Every request a member makes crosses this hop, so it uses aiohttp: on this code path it spends
+about a ninth of httpx's CPU per request (bench/gateway_overhead.py, docs/gateway.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json as jsonlib
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlencode
 
-import httpx
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
 
 from services.chassis.problems import Problem
 
@@ -103,34 +110,71 @@ def unavailable(upstream: Upstream, retry_after: float) -> Problem:
     )
 
 
+#: A query: a string passed on as it is, or parameters to encode (a list value repeats the name).
+Query = str | Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A service's whole answer, read before the connection went back to the pool."""
+
+    status_code: int
+    headers: CIMultiDictProxy[str]
+    content: bytes
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.content)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    url: URL
+    headers: Mapping[str, str]
+    body: bytes | None
+    timeout: aiohttp.ClientTimeout
+
+
 async def send(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     upstream: Upstream,
     method: str,
     path: str,
     *,
-    params: httpx.QueryParams | dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
+    query: Query | None = None,
+    headers: Mapping[str, str] | None = None,
     content: bytes | None = None,
     json: object | None = None,
-) -> httpx.Response:
+) -> Answer:
     """The service's answer (any status), or a Problem: 503 when it cannot be reached or its
     circuit is open, 504 when it does not answer within its timeout.
 
-    Only idempotent methods are retried, and only when the request could not be delivered.
+    `query` is a query string passed on exactly as the caller encoded it, or parameters to
+    encode. Only idempotent methods are retried, and only when the request could not be
+    delivered.
     """
     try:
         upstream.breaker.before_call()
     except CircuitOpen as exc:
         raise unavailable(upstream, exc.retry_after) from exc
-    request = client.build_request(
+    if query is not None and not isinstance(query, str):
+        query = urlencode(query, doseq=True)
+    target = f"{upstream.base_url}/{path.lstrip('/')}" + (f"?{query}" if query else "")
+    all_headers = dict(headers or {})
+    if json is not None:
+        content = jsonlib.dumps(json).encode()
+        all_headers["content-type"] = "application/json"
+    request = _Request(
         method,
-        f"{upstream.base_url}/{path.lstrip('/')}",
-        params=params,
-        headers=headers,
-        content=content,
-        json=json,
-        timeout=httpx.Timeout(upstream.timeout, connect=min(2.0, upstream.timeout)),
+        # encoded=True: the path and query reach the service byte for byte as the caller sent them.
+        URL(target, encoded=True),
+        all_headers,
+        content,
+        aiohttp.ClientTimeout(total=upstream.timeout, connect=min(2.0, upstream.timeout)),
     )
     attempts = upstream.retries + 1 if method.upper() in IDEMPOTENT else 1
     try:
@@ -148,25 +192,37 @@ async def send(
     return response
 
 
+async def _send_once(client: aiohttp.ClientSession, request: _Request) -> Answer:
+    async with client.request(
+        request.method,
+        request.url,
+        headers=request.headers,
+        data=request.body,
+        timeout=request.timeout,
+        allow_redirects=False,
+    ) as response:
+        return Answer(response.status, response.headers, await response.read())
+
+
 async def _send_with_retries(
-    client: httpx.AsyncClient, request: httpx.Request, upstream: Upstream, attempts: int
-) -> httpx.Response:
+    client: aiohttp.ClientSession, request: _Request, upstream: Upstream, attempts: int
+) -> Answer:
     for attempt in range(1, attempts + 1):
         try:
-            return await client.send(request)
-        except httpx.TimeoutException as exc:
-            if isinstance(exc, httpx.ConnectTimeout):
-                if attempt < attempts:
-                    await asyncio.sleep(0.05 * attempt)
-                    continue
-                raise unavailable(upstream, 5) from exc
+            return await _send_once(client, request)
+        except aiohttp.ConnectionTimeoutError as exc:
+            if attempt < attempts:
+                await asyncio.sleep(0.05 * attempt)
+                continue
+            raise unavailable(upstream, 5) from exc
+        except TimeoutError as exc:  # aiohttp's read and total timeouts are TimeoutErrors
             raise Problem(
                 504,
                 "Upstream timeout",
                 f"The {upstream.name} service took too long to answer.",
                 "upstream-timeout",
             ) from exc
-        except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+        except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
             # Never delivered (or the kept-alive connection was closed under us): safe to send
             # again, but only for methods whose repetition changes nothing.
             if attempt < attempts:
@@ -174,7 +230,7 @@ async def _send_with_retries(
                 continue
             log.warning("%s is unreachable: %s", upstream.name, exc)
             raise unavailable(upstream, 5) from exc
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             log.warning("%s failed: %r", upstream.name, exc)
             raise Problem(
                 502, "Bad gateway", f"The {upstream.name} service failed to answer.", "bad-gateway"

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, unquote
 
-import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -36,7 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.chassis.problems import Problem
 from services.chassis.tokens import InvalidToken, Principal, TokenVerifier
 from services.gateway.proxy import limit_member
-from services.gateway.upstreams import Upstream, send
+from services.gateway.upstreams import Answer, Query, Upstream, send
 
 SESSION_COOKIE = "convene_session"
 REFRESH_COOKIE = "convene_refresh"
@@ -192,11 +191,11 @@ def _csrf_secret(request: Request) -> bytes:
 
 async def call_identity(
     request: Request, method: str, path: str, *, json: object | None = None
-) -> httpx.Response:
+) -> Answer:
     """identity, called for the person (their address forwarded), without their token."""
     upstream: Upstream = request.app.state.upstreams["identity"]
     return await send(
-        request.app.state.http,
+        request.app.state.upstream_client,
         upstream,
         method,
         path,
@@ -278,10 +277,13 @@ async def call_service(
     json: object | None = None,
     content: bytes | None = None,
     content_type: str | None = None,
-    params: dict[str, str] | None = None,
-) -> httpx.Response:
-    """A service, called with the member's token. 401 sends them to sign in again; 503/504
-    become the "problem with the service" page; any other answer is the caller's to read."""
+    params: Query | None = None,
+    forbidden_ok: bool = False,
+) -> Answer:
+    """A service, called with the member's token. 401 sends them to sign in again; 403 is the
+    "cannot see this page" page unless `forbidden_ok` (a 403 the page explains itself, such as
+    "blocked"); 503/504 become the "problem with the service" page; any other answer is the
+    caller's to read."""
     upstream: Upstream = request.app.state.upstreams[service]
     headers = {
         "x-forwarded-for": request.state.client_ip,
@@ -293,19 +295,19 @@ async def call_service(
     if content_type:
         headers["content-type"] = content_type
     answer = await send(
-        request.app.state.http,
+        request.app.state.upstream_client,
         upstream,
         method,
         path,
         json=json,
         content=content,
-        params=params,
+        query=params,
         headers=headers,
     )
     if answer.status_code == 401:
         session.sign_out()
         raise SignInRequired
-    if answer.status_code == 403:
+    if answer.status_code == 403 and not forbidden_ok:
         raise NotAllowed
     if answer.status_code >= 500:
         raise Problem(503, "Service unavailable", f"{service} answered {answer.status_code}")
@@ -316,6 +318,11 @@ def page_context(request: Request, session: WebSession | None) -> dict[str, Any]
     navigation: list[dict[str, Any]] = []
     if session is not None and session.signed_in:
         navigation.append({"href": "/", "text": "Home"})
+        navigation.append({"href": "/directory", "text": "Find a leader"})
+        navigation.append({"href": "/profile", "text": "Your profile"})
+        navigation.append({"href": "/contact-requests", "text": "Contact requests"})
+        navigation.append({"href": "/content", "text": "Your feed"})
+        navigation.append({"href": "/feedback", "text": "Feedback"})
         if session.is_admin:
             navigation.append({"href": "/admin/invitations", "text": "Invitations"})
             navigation.append({"href": "/admin/cohorts", "text": "Cohorts"})

@@ -7,7 +7,14 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
-from contracts.events.identity import CohortCreatedV1, MemberJoinedCohortV1, MemberLeftCohortV1
+from contracts.events.identity import (
+    CohortCreatedV1,
+    CohortUpdatedV1,
+    MemberJoinedCohortV1,
+    MemberLeftCohortV1,
+    PublicCohortCreatedV1,
+    PublicCohortUpdatedV1,
+)
 from services.chassis.database import UnitOfWork
 from services.identity.adapters.orm import Cohort, CohortMembership, Member
 from services.identity.domain import commands
@@ -44,6 +51,44 @@ async def create_cohort(command: commands.CreateCohort, uow: UnitOfWork) -> Coho
             ends_on=cohort.ends_on,
         )
     )
+    await uow.publish(
+        PublicCohortCreatedV1(
+            cohort_id=cohort.id,
+            name=cohort.name,
+            year=cohort.year,
+            starts_on=cohort.starts_on,
+            ends_on=cohort.ends_on,
+        )
+    )
+    return cohort
+
+
+async def update_cohort(command: commands.UpdateCohort, uow: UnitOfWork) -> Cohort:
+    """Returns the cohort; publishes (internal and public) only when something changed."""
+    if command.ends_on <= command.starts_on:
+        raise NotAllowed("A cohort must end after it starts.")
+    cohort = await uow.session.get(Cohort, command.cohort_id, with_for_update=True)
+    if cohort is None:
+        raise CohortNotFound()
+    if await uow.session.scalar(
+        select(Cohort.id).where(Cohort.name == command.name, Cohort.id != cohort.id)
+    ):
+        raise CohortExists(command.name)
+    wanted = {
+        "name": command.name,
+        "year": command.year,
+        "starts_on": command.starts_on,
+        "ends_on": command.ends_on,
+    }
+    changed = sorted(key for key, value in wanted.items() if getattr(cohort, key) != value)
+    if not changed:
+        return cohort
+    for key, value in wanted.items():
+        setattr(cohort, key, value)
+    audit(uow, command.actor, "cohort.updated", None, cohort_id=str(cohort.id), changed=changed)
+    snapshot = {"cohort_id": cohort.id, **wanted}
+    await uow.publish(CohortUpdatedV1(**snapshot))
+    await uow.publish(PublicCohortUpdatedV1(**snapshot))
     return cohort
 
 

@@ -62,6 +62,13 @@ async def cohorts_with_counts(session: AsyncSession) -> Sequence[tuple[Cohort, i
     return [(cohort, count) for cohort, count in (await session.execute(query)).all()]
 
 
+async def cohort_size(session: AsyncSession, cohort_id: UUID) -> int:
+    count = await session.scalar(
+        select(func.count()).where(CohortMembership.cohort_id == cohort_id)
+    )
+    return int(count or 0)
+
+
 async def cohort_members(
     session: AsyncSession, cohort_id: UUID, *, limit: int, after: Cursor | None
 ) -> Sequence[Member]:

@@ -26,8 +26,8 @@ CHECKOV_CONFIG = DEPLOY / "checkov.yaml"
 INSTALL_TOOLS = REPO / "scripts" / "install-deploy-tools.sh"
 TOOL_SCRIPTS = Path(__file__).resolve().parent / "tools"
 
-SERVICES = ("identity", "directory", "feedback", "content", "gateway")
-DB_SERVICES = ("identity", "directory", "feedback", "content")
+SERVICES = ("identity", "directory", "feedback", "content", "subscriptions", "gateway")
+DB_SERVICES = ("identity", "directory", "feedback", "content", "subscriptions")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
 
 Doc = dict[str, Any]

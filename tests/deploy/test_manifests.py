@@ -421,7 +421,7 @@ def test_kafka_runs_kraft_with_persistent_storage() -> None:
     assert headless["spec"]["publishNotReadyAddresses"] is True
     script = (BASE / "kafka" / "start-kafka.sh").read_text(encoding="utf-8")
     assert "process.roles=broker,controller" in script
-    assert "kafka-storage.sh format --ignore-formatted" in script
+    assert 'kafka-storage.sh" format --ignore-formatted' in script
 
 
 # --- network policies ------------------------------------------------------------------------
@@ -487,12 +487,21 @@ def test_every_workload_has_its_own_policy_and_peers_exist(overlay: str) -> None
 
 @pytest.mark.parametrize("overlay", list(OVERLAYS))
 def test_only_the_gateway_accepts_traffic_from_outside_the_namespace(overlay: str) -> None:
+    """...and, in prod, the brokers' departments listener (authenticated, TLS, ACLs) from the
+    government network's addresses only."""
     known = workload_names(overlay)
     for name, policy in policies(overlay).items():
         for rule in policy["spec"].get("ingress", []):
             for peer in rule.get("from", []):
-                if "namespaceSelector" in peer or "ipBlock" in peer:
-                    assert selected_names(policy["spec"]["podSelector"], known) == {"gateway"}, (
+                target = selected_names(policy["spec"]["podSelector"], known)
+                if "ipBlock" in peer:
+                    assert (overlay, target) == ("prod", {"kafka"}), (
+                        f"{overlay} policy {name} lets outside traffic reach {target}"
+                    )
+                    assert [p["port"] for p in rule["ports"]] == [9094]
+                    assert not peer["ipBlock"]["cidr"].endswith("/0"), "not the whole internet"
+                elif "namespaceSelector" in peer:
+                    assert target == {"gateway"}, (
                         f"{overlay} policy {name} lets outside traffic reach other pods"
                     )
                     assert peer["namespaceSelector"]["matchLabels"] == {
@@ -528,7 +537,13 @@ def test_services_reach_only_their_dependencies() -> None:
     assert dev["identity"] == dns | collector | kafka | {("postgres", 5432)}
     for service in ("directory", "feedback", "content"):
         assert dev[service] == dns | collector | kafka | jwks | {("postgres", 5432)}
-    assert dev["gateway"] == dns | collector | {("content|directory|feedback|identity", 8080)}
+    # Webhooks go to departments' HTTPS endpoints on the internet, not to private ranges.
+    assert dev["subscriptions"] == dns | collector | kafka | jwks | {("postgres", 5432)} | {
+        ("ip:0.0.0.0/0", 443)
+    }
+    assert dev["gateway"] == dns | collector | {
+        ("content|directory|feedback|identity|subscriptions", 8080)
+    }
     prod_db = {t for t in egress_targets("prod", "directory") if t[1] == 5432}
     assert prod_db
     assert all(label.startswith("ip:") for label, _ in prod_db)

@@ -35,6 +35,7 @@ async def test_readiness_reports_every_upstream(stack) -> None:
         "directory": "ok",
         "feedback": "ok",
         "content": "ok",
+        "subscriptions": "ok",
     }
 
 

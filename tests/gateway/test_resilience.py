@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 import httpx
 import pytest
 import uvicorn
@@ -117,21 +118,36 @@ def test_a_circuit_lets_one_trial_through_after_the_cool_down() -> None:
 
 
 async def _flaky(method: str) -> tuple[int, int | str]:
-    """Calls made, and the status (or error) after a first attempt that cannot connect."""
+    """Connections made, and the status (or error) when the service drops the first connection
+    without answering (as when a kept-alive connection is closed under the gateway)."""
     calls = 0
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal calls
         calls += 1
-        if calls == 1:
-            raise httpx.ConnectError("connection refused", request=request)
-        return httpx.Response(200, json={"ok": True})
+        await reader.readuntil(b"\r\n\r\n")
+        if calls > 1:
+            body = b'{"ok": true}'
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        writer.close()
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        try:
-            response = await send(client, Upstream("x", "http://x", retries=2), method, "/things")
-        except Problem as problem:
-            return calls, problem.status
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with aiohttp.ClientSession() as client:
+            upstream = Upstream("x", f"http://127.0.0.1:{port}", retries=2)
+            try:
+                response = await send(client, upstream, method, "/things", content=b"{}")
+            except Problem as problem:
+                return calls, problem.status
+    finally:
+        server.close()
+        await server.wait_closed()
     return calls, response.status_code
 
 

@@ -1,15 +1,15 @@
 """The journeys that exist today, in a real browser, with and without JavaScript, every page
-checked by axe-core: sign in from an emailed link, invite as a programme admin (one person and
-a CSV file), create a cohort, sign out."""
+checked by axe-core: sign in from an emailed link (a new member lands on their draft profile),
+invite as a programme admin (one person and a CSV file), create a cohort, sign out."""
 
 from __future__ import annotations
 
 import asyncio
 
 import httpx
-from conftest import Browser, link_in_mailbox_sync
 from selenium.webdriver.common.by import By
-from support import unique, unique_email
+from support import eventually, unique, unique_email
+from web_browser import Browser, link_in_mailbox_sync
 
 
 async def _invite(stack, email: str, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -21,6 +21,14 @@ async def _invite(stack, email: str, name: str) -> None:  # type: ignore[no-unty
             headers=admin,
         )
     assert created.status_code == 201, created.text
+    member_id = created.json()["member_id"]
+
+    async def draft_profile() -> bool:
+        async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:
+            found = await client.get(f"/api/directory/profiles/{member_id}", headers=admin)
+        return found.status_code == 200
+
+    await eventually(draft_profile)
 
 
 def sign_in_journey(browser: Browser, stack, email: str) -> None:  # type: ignore[no-untyped-def]
@@ -36,7 +44,9 @@ def sign_in_journey(browser: Browser, stack, email: str) -> None:  # type: ignor
     assert browser.heading == "Confirm you want to sign in"
     browser.check("sign-in-confirm")
     browser.press("Sign in to Convene")
-    assert browser.path == "/", browser.path
+    assert browser.path == "/profile", "a new member lands on completing their draft profile"
+    assert browser.heading == "Complete your profile"
+    browser.visit("/")
     assert browser.heading == "Welcome, Grace Hopkins"
     assert email in browser.text
     browser.check("home")
@@ -64,7 +74,7 @@ def sign_in_journey(browser: Browser, stack, email: str) -> None:  # type: ignor
     browser.check("check-email")
     browser.visit(link_in_mailbox_sync(stack.mailbox, email, "identity.sign_in_link"))
     browser.press("Sign in to Convene")
-    assert browser.heading == "Welcome, Grace Hopkins"
+    assert browser.heading == "Complete your profile"
     browser.visit("/cookies")
     browser.check("cookies")
     browser.visit("/accessibility")

@@ -88,6 +88,8 @@ class Item(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     #: 0 until published; +1 with each published change (the events' `version`).
     version: Mapped[int] = mapped_column(Integer, default=0)
+    #: A curator shared it with other departments (public events, issue 9); everyone-items only.
+    shared_with_departments: Mapped[bool] = mapped_column(Boolean, default=False)
     search: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True))
 
 

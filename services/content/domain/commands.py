@@ -24,6 +24,7 @@ class ItemFields:
     audience: str
     audience_cohort_ids: list[UUID]
     audience_sectors: list[str]
+    shared_with_departments: bool = False
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     place: str | None = None

@@ -133,6 +133,7 @@ def _fields(body: ItemWrite) -> commands.ItemFields:
         audience=body.audience,
         audience_cohort_ids=body.audience_cohort_ids,
         audience_sectors=body.audience_sectors,
+        shared_with_departments=body.shared_with_departments,
         starts_at=body.starts_at,
         ends_at=body.ends_at,
         place=body.place,
@@ -249,10 +250,12 @@ async def get_item(
 
 @items_router.put("/{item_id}", summary="Change a draft, or update a published item")
 async def edit_item(
-    item_id: UUID, body: ItemWrite, uow: UnitOfWorkDep, curator: Curator
+    item_id: UUID, body: ItemWrite, uow: UnitOfWorkDep, curator: Curator, settings: SettingsDep
 ) -> ItemRead:
     item = await run(
-        handlers.edit_item(commands.EditItem(item_id, _fields(body), _actor(curator)), uow)
+        handlers.edit_item(
+            commands.EditItem(item_id, _fields(body), _actor(curator)), uow, settings
+        )
     )
     await uow.commit()
     return ItemRead.model_validate(item)
@@ -269,6 +272,7 @@ async def move_item(
     action: Literal["submit", "return", "approve", "publish", "unschedule", "withdraw"],
     uow: UnitOfWorkDep,
     principal: CurrentPrincipal,
+    settings: SettingsDep,
     body: WorkflowStepBody = None,
 ) -> ItemRead:
     step = body or WorkflowStep()
@@ -282,6 +286,7 @@ async def move_item(
                 note=step.note,
             ),
             uow,
+            settings,
         )
     )
     await uow.commit()
@@ -328,6 +333,7 @@ async def upload_document(
             content_type=content_type,
             data=bytes(data),
             document_type=document_type,
+            settings=settings,
         )
     )
     await uow.commit()

@@ -18,7 +18,7 @@ def event_ics(item: Item, *, base_url: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = Event()
-    link = f"{base_url.rstrip('/')}/api/content/items/{item.id}"
+    link = f"{base_url.rstrip('/')}/content/items/{item.id}"
     event.add("uid", f"{item.id}@convene.service.gov.uk")
     event.add("dtstamp", datetime.now(UTC))
     event.add("dtstart", item.starts_at.astimezone(UTC))

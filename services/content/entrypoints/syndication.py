@@ -24,7 +24,7 @@ _ATOM = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_
     <title>{{ item.title }}</title>
     <updated>{{ stamp(item.updated_at) }}</updated>
     <published>{{ stamp(item.published_at) }}</published>
-    <link rel="alternate" href="{{ base_url }}/api/content/items/{{ item.id }}"/>
+    <link rel="alternate" href="{{ base_url }}/content/items/{{ item.id }}"/>
     {% for slug in item.topics %}<category term="{{ slug }}"/>{% endfor %}
     <summary>{{ item.summary }}</summary>
     <content type="html">{{ item.body_html }}</content>

@@ -25,6 +25,7 @@ class PublishingScheduler:
         self.runtime = runtime
         settings = runtime.settings
         assert isinstance(settings, ContentSettings)
+        self.settings = settings
         self.interval = settings.scheduler_interval_seconds
 
     async def tick(self) -> int:
@@ -33,7 +34,7 @@ class PublishingScheduler:
         while True:
             async with self.runtime.unit_of_work() as uow:
                 ids = await handlers.publish_due_items(
-                    commands.PublishDueItems(now=datetime.now(UTC)), uow
+                    commands.PublishDueItems(now=datetime.now(UTC)), uow, self.settings
                 )
                 await uow.commit()
             published += len(ids)

@@ -91,8 +91,11 @@ class Profile(Base):
     assistant_name: Mapped[str | None] = mapped_column(String(200))
     assistant_email: Mapped[str | None] = mapped_column(String(320))
     assistant_phone: Mapped[str | None] = mapped_column(String(40))
-    #: PrivateField -> Visibility, always complete (see domain.model.visibility_settings).
+    #: Field -> Visibility for private and listed fields (see domain.model.stored_visibility).
     visibility: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    #: The public entry last sent to departments (issue 9), None when none is out there: the
+    #: next change publishes only if what departments see differs from it.
+    public_entry: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     #: False once identity deactivates the member: the profile leaves every read path.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     has_photo: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -59,7 +59,8 @@ _REFRESH = text(
         || setweight(to_tsvector('simple',
             replace(coalesce(p.sector, ''), '_', ' ') || ' '
             || replace(coalesce(p.region, ''), '_', ' ')), 'C')
-        || setweight(to_tsvector('simple', CASE WHEN p.visibility ->> 'bio' = 'members'
+        || setweight(to_tsvector('simple',
+            CASE WHEN p.visibility ->> 'bio' IN ('members', 'departments')
             THEN coalesce(p.bio, '') ELSE '' END), 'D')
     END
     FROM profiles AS p2 LEFT JOIN organisations AS o ON o.id = p2.organisation_id
@@ -312,7 +313,7 @@ def _snippet(ts_query: ColumnElement[Any] | None) -> ColumnElement[Any]:
         return literal_column("NULL::text").label("snippet")
     options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=24, MinWords=10"
     bio_if_public = text(
-        "CASE WHEN profiles.visibility ->> 'bio' = 'members' THEN profiles.bio END"
+        "CASE WHEN profiles.visibility ->> 'bio' IN ('members', 'departments') THEN profiles.bio END"
     )
     simple = text("'simple'::regconfig")
     bio_matched = func.to_tsvector(simple, func.coalesce(bio_if_public, "")).op("@@")(ts_query)

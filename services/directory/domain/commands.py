@@ -94,6 +94,15 @@ class AddOrganisation:
 
 
 @dataclass(frozen=True)
+class UpdateOrganisation:
+    organisation_id: UUID
+    name: str
+    type: str
+    parent_id: UUID | None
+    changed_by: str
+
+
+@dataclass(frozen=True)
 class AddExpertiseTag:
     slug: str
     label: str

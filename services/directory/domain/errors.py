@@ -12,6 +12,11 @@ class ProfileNotFound(DirectoryError):
         super().__init__("There is no profile with that id.")
 
 
+class OrganisationNotFound(DirectoryError):
+    def __init__(self) -> None:
+        super().__init__("There is no organisation with that id.")
+
+
 class NotPermitted(DirectoryError):
     """The caller may not do this (not the member, nor their delegate)."""
 

@@ -88,8 +88,13 @@ class OrganisationType(enum.StrEnum):
 
 
 class Visibility(enum.StrEnum):
-    """Who may see a field (the owner and their delegate always can)."""
+    """Who may see a field (the owner and their delegate always can), widest first.
 
+    Each level includes the narrower ones' viewers: a field shared with `departments` is seen
+    by every member too, and leaves Convene in the public profile events (issue 9).
+    """
+
+    DEPARTMENTS = "departments"
     MEMBERS = "members"
     COHORT = "cohort"
     CONNECTIONS = "connections"
@@ -106,6 +111,25 @@ class PrivateField(enum.StrEnum):
     ASSISTANT = "assistant"
     BIO = "bio"
     PHOTO = "photo"
+
+
+class ListedField(enum.StrEnum):
+    """The fields every member sees once a profile is published. Their only choice is whether
+    other departments see them too (`departments`); otherwise they stay at `members`."""
+
+    NAME = "name"  # full and preferred name
+    JOB_TITLE = "job_title"
+    ORGANISATION = "organisation"
+    SECTOR = "sector"
+    REGION = "region"
+    EXPERTISE = "expertise"
+    LANGUAGES = "languages"
+
+
+#: The visibility levels a listed field may have.
+LISTED_LEVELS = frozenset({Visibility.DEPARTMENTS, Visibility.MEMBERS})
+#: A photo cannot leave Convene: public events carry text, and departments have no photo route.
+NEVER_FOR_DEPARTMENTS = frozenset({PrivateField.PHOTO})
 
 
 #: Private by default (UK GDPR data protection by default): contact details reach only
@@ -137,6 +161,36 @@ def visibility_settings(stored: Mapping[str, str] | None) -> dict[PrivateField, 
     return settings
 
 
+def listed_settings(stored: Mapping[str, str] | None) -> dict[ListedField, Visibility]:
+    """Every listed field's visibility: `members` unless the member chose `departments`.
+
+    Anything else stored falls back to `members`, which is what every member sees anyway.
+    """
+    stored = stored or {}
+    return {
+        field: Visibility.DEPARTMENTS
+        if stored.get(field.value) == Visibility.DEPARTMENTS
+        else Visibility.MEMBERS
+        for field in ListedField
+    }
+
+
+def stored_visibility(stored: Mapping[str, str] | None) -> dict[str, str]:
+    """The complete visibility map as it is kept on a profile: private and listed fields."""
+    return {
+        **{field.value: level.value for field, level in visibility_settings(stored).items()},
+        **{field.value: level.value for field, level in listed_settings(stored).items()},
+    }
+
+
+def shared_with_departments(stored: Mapping[str, str] | None) -> frozenset[str]:
+    """The names of the fields (private or listed) the member shares with other departments."""
+    relations = frozenset({Relation.DEPARTMENT})
+    private = visible_fields(visibility_settings(stored), relations) - NEVER_FOR_DEPARTMENTS
+    listed = {f for f, level in listed_settings(stored).items() if may_see(level, relations)}
+    return frozenset(f.value for f in (*private, *listed))
+
+
 class Relation(enum.StrEnum):
     """How a viewer stands to a profile's member, widest access first."""
 
@@ -147,6 +201,8 @@ class Relation(enum.StrEnum):
     MEMBER = "member"
     #: Nobody in particular: what an event or a search index may carry.
     EVERYONE = "everyone"
+    #: Another department, outside Convene: what a public event may carry.
+    DEPARTMENT = "department"
 
 
 @dataclass(frozen=True)
@@ -187,6 +243,8 @@ EVERYONE = Viewer(member_id=None)
 def may_see(visibility: Visibility, relations: frozenset[Relation]) -> bool:
     if Relation.SELF in relations or Relation.DELEGATE in relations:
         return True
+    if visibility is Visibility.DEPARTMENTS:
+        return bool(relations & {Relation.MEMBER, Relation.EVERYONE, Relation.DEPARTMENT})
     if visibility is Visibility.MEMBERS:
         return Relation.MEMBER in relations or Relation.EVERYONE in relations
     if visibility is Visibility.COHORT:

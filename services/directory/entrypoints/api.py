@@ -29,14 +29,17 @@ from services.directory.domain.errors import (
     DirectoryError,
     InvalidChange,
     NotPermitted,
+    OrganisationNotFound,
     PhotoRejected,
     ProfileNotFound,
     RateLimited,
     RequestNotFound,
 )
 from services.directory.domain.model import (
+    NEVER_FOR_DEPARTMENTS,
     REGION_LABELS,
     SECTOR_LABELS,
+    ListedField,
     OrganisationType,
     PrivateField,
     Region,
@@ -99,6 +102,7 @@ PROBLEMS = DomainProblems(
         PhotoRejected: _photo_rejected,
         ProfileNotFound: (404, "Not found", "profile-not-found"),
         RequestNotFound: (404, "Not found", "contact-request-not-found"),
+        OrganisationNotFound: (404, "Not found", "organisation-not-found"),
         NotPermitted: (403, "Forbidden", "not-permitted"),
         InvalidChange: (422, "Invalid change", "invalid-change"),
         Conflict: (409, "Conflict", "conflict"),
@@ -853,6 +857,24 @@ async def add_organisation(
     return OrganisationRead.model_validate(organisation)
 
 
+@organisations_router.put(
+    "/{organisation_id}", summary="Change an organisation's name, type or parent (admins)"
+)
+async def update_organisation(
+    organisation_id: UUID, body: OrganisationCreate, uow: UnitOfWorkDep, admin: ProgrammeAdmin
+) -> OrganisationRead:
+    organisation = await run(
+        handlers.update_organisation(
+            commands.UpdateOrganisation(
+                organisation_id, body.name, body.type.value, body.parent_id, admin.subject
+            ),
+            uow,
+        )
+    )
+    await uow.commit()
+    return OrganisationRead.model_validate(organisation)
+
+
 @reference_router.get("/expertise", summary="The expertise tags members choose from")
 async def list_expertise(uow: UnitOfWorkDep, _: CurrentPrincipal) -> list[TagRead]:
     labels = await views.tag_labels(uow.session)
@@ -882,6 +904,8 @@ async def vocabularies(_: CurrentPrincipal) -> dict[str, Any]:
         "organisation_types": [t.value for t in OrganisationType],
         "visibility": [v.value for v in Visibility],
         "private_fields": [f.value for f in PrivateField],
+        "listed_fields": [f.value for f in ListedField],
+        "never_for_departments": sorted(f.value for f in NEVER_FOR_DEPARTMENTS),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts import Envelope
 from contracts.events.identity import (
     CohortCreatedV1,
+    CohortUpdatedV1,
     MemberActivatedV1,
     MemberDeactivatedV1,
     MemberErasedV1,
@@ -48,7 +49,9 @@ async def on_member_erased(uow: UnitOfWork, event: MemberErasedV1, _: Envelope) 
     await handlers.remove_profile(commands.RemoveProfile(member_id=event.member_id), uow)
 
 
-async def on_cohort_created(uow: UnitOfWork, event: CohortCreatedV1, _: Envelope) -> None:
+async def on_cohort_changed(
+    uow: UnitOfWork, event: CohortCreatedV1 | CohortUpdatedV1, _: Envelope
+) -> None:
     await handlers.record_cohort(
         commands.RecordCohort(cohort_id=event.cohort_id, name=event.name, year=event.year), uow
     )
@@ -79,7 +82,8 @@ EVENT_HANDLERS: dict[str, Handler] = {
     MemberActivatedV1.event_type: on_member_activated,
     MemberDeactivatedV1.event_type: on_member_deactivated,
     MemberErasedV1.event_type: on_member_erased,
-    CohortCreatedV1.event_type: on_cohort_created,
+    CohortCreatedV1.event_type: on_cohort_changed,
+    CohortUpdatedV1.event_type: on_cohort_changed,
     MemberJoinedCohortV1.event_type: on_member_joined_cohort,
     MemberLeftCohortV1.event_type: on_member_left_cohort,
 }

@@ -8,6 +8,24 @@ list its router here.
 
 from fastapi import APIRouter
 
-from services.gateway.pages import admin, home, info, session
+from services.gateway.pages import (
+    admin,
+    content,
+    departments,
+    directory,
+    feedback,
+    home,
+    info,
+    session,
+)
 
-ROUTERS: list[APIRouter] = [home.router, session.router, admin.router, info.router]
+ROUTERS: list[APIRouter] = [
+    home.router,
+    session.router,
+    admin.router,
+    info.router,
+    departments.router,
+    directory.router,
+    feedback.router,
+    content.router,
+]

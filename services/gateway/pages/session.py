@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
+from services.gateway.pages.directory import landing_page
 from services.gateway.web import (
     REFRESH_COOKIE,
     Session,
@@ -131,7 +132,8 @@ async def confirm(
         tokens["refresh_token"],
         request.app.state.settings.refresh_cookie_days,
     )
-    return redirect(request, "/")
+    session.access_token = tokens["access_token"]
+    return redirect(request, await landing_page(request, session))
 
 
 @router.get("/sign-out")

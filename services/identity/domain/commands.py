@@ -81,6 +81,18 @@ class CreateCohort:
 
 
 @dataclass(frozen=True)
+class UpdateCohort:
+    """Replace a cohort's name, year and dates (its members stay)."""
+
+    cohort_id: UUID
+    name: str
+    year: int
+    starts_on: date
+    ends_on: date
+    actor: str
+
+
+@dataclass(frozen=True)
 class AddToCohort:
     cohort_id: UUID
     member_id: UUID

@@ -50,6 +50,22 @@ async def create_cohort(
     return _read(cohort, 0)
 
 
+@router.put("/{cohort_id}", summary="Change a cohort's name, year or dates")
+async def update_cohort(
+    cohort_id: UUID, body: CohortCreate, uow: UnitOfWorkDep, admin: ProgrammeAdmin
+) -> CohortRead:
+    cohort = await run(
+        cohorts.update_cohort(
+            commands.UpdateCohort(
+                cohort_id, body.name, body.year, body.starts_on, body.ends_on, admin.subject
+            ),
+            uow,
+        )
+    )
+    await uow.commit()
+    return _read(cohort, await views.cohort_size(uow.session, cohort.id))
+
+
 @router.get("", summary="Every cohort, newest first, with member counts")
 async def list_cohorts(uow: UnitOfWorkDep, _: CurrentPrincipal) -> list[CohortRead]:
     return [_read(cohort, count) for cohort, count in await views.cohorts_with_counts(uow.session)]

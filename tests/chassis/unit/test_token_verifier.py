@@ -117,3 +117,49 @@ async def test_a_token_signed_by_another_key_is_refused(verifier) -> None:
 async def test_garbage_is_refused(verifier) -> None:
     with pytest.raises(InvalidToken, match="malformed"):
         await verifier.verify("not-a-jwt")
+
+
+class CountingKeys(Keys):
+    def __init__(self, keys: dict[str, Any]) -> None:
+        super().__init__(keys)
+        self.asked = 0
+
+    async def key_for(self, kid: str) -> Any | None:
+        self.asked += 1
+        return await super().key_for(kid)
+
+
+async def test_a_verified_token_is_remembered_for_a_while_but_never_past_expiry(
+    private_key,
+) -> None:
+    now = [time.time()]
+    keys = CountingKeys({"k1": private_key.public_key()})
+    verifier = TokenVerifier(
+        keys, issuer=ISSUER, audience=AUDIENCE, remember_seconds=60, clock=lambda: now[0]
+    )
+    token = sign(private_key, exp=int(now[0]) + 30)
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) == first
+    assert keys.asked == 1  # the signature was checked once
+    # A token differing in one character is checked afresh, and refused.
+    tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    with pytest.raises(InvalidToken):
+        await verifier.verify(tampered)
+    assert keys.asked == 2
+    # The verifier's clock passes the token's expiry (30 s, before the 60 s of remembering):
+    # it is checked again (the signature check itself uses the real clock, so still passes).
+    now[0] += 31
+    assert await verifier.verify(token) == first
+    assert keys.asked == 3
+
+
+async def test_remembering_is_bounded(private_key) -> None:
+    keys = CountingKeys({"k1": private_key.public_key()})
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE, remember_at_most=2)
+    tokens = [sign(private_key) for _ in range(3)]
+    for token in tokens:
+        await verifier.verify(token)
+    await verifier.verify(tokens[0])  # the oldest was forgotten when the third came
+    assert keys.asked == 4
+    await verifier.verify(tokens[2])
+    assert keys.asked == 4

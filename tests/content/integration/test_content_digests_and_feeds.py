@@ -82,6 +82,7 @@ async def test_the_digest_holds_only_unseen_permitted_items_and_honours_unsubscr
     message = await digest_for(stack, email)
     assert fresh["title"] in message.body
     assert "Because you work in transport." in message.body
+    assert f"{stack.gateway_url}/content/items/{fresh['id']}\n" in message.body + "\n"  # web page
     assert seen["title"] not in message.body
     assert hidden["title"] not in message.body
 

@@ -87,13 +87,19 @@ async def test_cancelling_promotes_the_first_on_the_waiting_list_and_emails_them
     ] == 1
     assert (await client.delete(f"/items/{event['id']}/rsvp", headers=first)).status_code == 404
 
-    async def mailed() -> bool:
-        return any(
-            m.to == email and m.template == "content.place_confirmed"
-            for m in stack.mailbox.messages()
+    async def mailed() -> object:
+        return next(
+            (
+                m
+                for m in stack.mailbox.messages()
+                if m.to == email and m.template == "content.place_confirmed"
+            ),
+            None,
         )
 
-    await eventually(mailed)
+    confirmation = await eventually(mailed)
+    # The link opens the event's web page, not the JSON API.
+    assert f"{stack.gateway_url}/content/items/{event['id']}" in confirmation.body  # type: ignore[attr-defined]
     assert first_id != third_id
 
 

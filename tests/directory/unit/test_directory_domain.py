@@ -30,21 +30,26 @@ OWNER = "owner"
 @pytest.mark.parametrize(
     ("viewer", "expected"),
     [
-        (Viewer(OWNER), {"members", "cohort", "connections", "hidden"}),
+        (Viewer(OWNER), {"departments", "members", "cohort", "connections", "hidden"}),
         (
             Viewer("pa", principals=frozenset({OWNER})),
-            {"members", "cohort", "connections", "hidden"},
+            {"departments", "members", "cohort", "connections", "hidden"},
         ),
-        (Viewer("c", connections=frozenset({OWNER})), {"members", "connections"}),
-        (Viewer("k", cohorts=frozenset({"2025"})), {"members", "cohort"}),
-        (Viewer("m"), {"members"}),
-        (Viewer("admin", is_admin=True), {"members"}),
-        (EVERYONE, {"members"}),
+        (Viewer("c", connections=frozenset({OWNER})), {"departments", "members", "connections"}),
+        (Viewer("k", cohorts=frozenset({"2025"})), {"departments", "members", "cohort"}),
+        (Viewer("m"), {"departments", "members"}),
+        (Viewer("admin", is_admin=True), {"departments", "members"}),
+        (EVERYONE, {"departments", "members"}),
     ],
 )
 def test_each_relation_sees_exactly_its_levels(viewer: Viewer, expected: set[str]) -> None:
     relations = viewer.relation_to(OWNER, frozenset({"2025"}))
     assert {v.value for v in Visibility if may_see(v, relations)} == expected
+
+
+def test_another_department_sees_only_what_is_shared_with_departments() -> None:
+    department = frozenset({Relation.DEPARTMENT})
+    assert {v.value for v in Visibility if may_see(v, department)} == {"departments"}
 
 
 def test_unknown_stored_levels_fall_back_to_hidden_not_wider() -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from support import eventually
 
 from contracts import Envelope, IntegrationEvent
+from contracts.events.feedback import CAMPAIGN_TOPIC
 from contracts.events.identity import MemberActivatedV1, MemberJoinedCohortV1
 
 
@@ -161,11 +162,17 @@ async def create_campaign(
 
 
 async def feedback_events(
-    stack, campaign_id: str, *, want: int, timeout: float = 20
-) -> list[Envelope]:  # type: ignore[no-untyped-def]
-    """Every event feedback published about one campaign, read from the real topic."""
+    stack,  # type: ignore[no-untyped-def]
+    campaign_id: str,
+    *,
+    want: int,
+    timeout: float = 20,
+    topic: str = CAMPAIGN_TOPIC,
+) -> list[Envelope]:
+    """Every event feedback published about one campaign on `topic` (default: the internal
+    one; `PUBLIC_CAMPAIGN_TOPIC` for what departments see), read from the real broker."""
     consumer = AIOKafkaConsumer(
-        "feedback.campaign.v1",
+        topic,
         bootstrap_servers=stack.infrastructure.kafka_bootstrap,
         group_id=f"test-{uuid.uuid4().hex}",
         auto_offset_reset="earliest",

@@ -19,6 +19,7 @@ from feedback_support import (
 from sqlalchemy import text
 from support import eventually
 
+from contracts.events.feedback import PUBLIC_CAMPAIGN_TOPIC
 from contracts.events.identity import MemberDeactivatedV1, MemberErasedV1
 from services.feedback import handlers
 from services.feedback.domain.commands import RecordMemberProfile
@@ -196,10 +197,15 @@ async def test_a_scheduled_campaign_opens_and_closes_on_its_own_exactly_once(
 
     await eventually(lambda: _is(status, "open"), timeout=20)
     await eventually(lambda: _is(status, "closed"), timeout=30)
-    events = await feedback_events(stack, cid, want=4, timeout=8)
+    events = await feedback_events(stack, cid, want=3, timeout=8)
     assert [e.type for e in events] == [
         "feedback.campaign.opened.v1",
         "feedback.campaign.closed.v1",
+    ]
+    shared = await feedback_events(stack, cid, want=4, timeout=8, topic=PUBLIC_CAMPAIGN_TOPIC)
+    assert [e.type for e in shared] == [
+        "public.feedback.campaign.opened.v1",
+        "public.feedback.campaign.closed.v1",
         "feedback.campaign.report_published.v1",
     ]
 

@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 import pytest
-from support import unique, unique_email
+from support import events_on_topic, unique, unique_email
 
 
 @pytest.fixture
@@ -92,9 +92,74 @@ async def test_cohort_changes_are_published_as_events(client, admin, stack) -> N
         )
     assert types == [
         "identity.cohort.created.v1",
+        "public.identity.cohort.created.v1",
         "identity.member.invited.v1",
         "identity.member.cohort_joined.v1",
     ]
+
+
+async def test_departments_hear_of_a_new_cohort_but_never_who_is_in_it(
+    client, admin, stack
+) -> None:
+    cohort = await new_cohort(client, admin)
+    member_id = await invited_member(client, admin)
+    await client.put(f"/api/identity/cohorts/{cohort['id']}/members/{member_id}", headers=admin)
+    bootstrap = stack.infrastructure.kafka_bootstrap
+    [created] = await events_on_topic(bootstrap, "public.identity.cohort.v1", cohort["id"], want=1)
+    assert created.type == "public.identity.cohort.created.v1"
+    assert created.data == {
+        "cohort_id": cohort["id"],
+        "name": cohort["name"],
+        "year": 2026,
+        "starts_on": "2026-01-10",
+        "ends_on": "2026-12-10",
+    }
+    joined = await events_on_topic(
+        bootstrap, "public.identity.cohort.v1", member_id, want=1, timeout=3
+    )
+    assert joined == []
+
+
+async def test_a_renamed_cohort_is_announced_once_inside_and_to_departments(
+    client, admin, stack
+) -> None:
+    cohort = await new_cohort(client, admin)
+    body = {
+        "name": unique("Renamed"),
+        "year": 2027,
+        "starts_on": "2027-01-10",
+        "ends_on": "2027-12-10",
+    }
+    path = f"/api/identity/cohorts/{cohort['id']}"
+    renamed = await client.put(path, json=body, headers=admin)
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == body["name"]
+    assert (await client.put(path, json=body, headers=admin)).status_code == 200  # no change
+    bootstrap = stack.infrastructure.kafka_bootstrap
+    public = await events_on_topic(bootstrap, "public.identity.cohort.v1", cohort["id"], want=3)
+    assert [e.type for e in public] == [
+        "public.identity.cohort.created.v1",
+        "public.identity.cohort.updated.v1",
+    ]
+    assert public[1].data == {"cohort_id": cohort["id"], **body}
+    internal = await events_on_topic(bootstrap, "identity.cohort.v1", cohort["id"], want=2)
+    assert [e.type for e in internal] == [
+        "identity.cohort.created.v1",
+        "identity.cohort.updated.v1",
+    ]
+
+    listed = (await client.get("/api/identity/cohorts", headers=admin)).json()
+    assert next(c for c in listed if c["id"] == cohort["id"])["name"] == body["name"]
+    unknown = await client.put(f"/api/identity/cohorts/{uuid.uuid4()}", json=body, headers=admin)
+    assert unknown.status_code == 404
+    backwards = await client.put(
+        path, json=body | {"starts_on": "2027-12-31", "ends_on": "2027-01-01"}, headers=admin
+    )
+    assert backwards.status_code == 409
+    assert backwards.headers["content-type"] == "application/problem+json"
+    other = await new_cohort(client, admin)
+    taken = await client.put(path, json=body | {"name": other["name"]}, headers=admin)
+    assert taken.status_code == 409
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ import uuid
 import httpx
 import pytest
 
+from contracts.registry import public_specs
+
 
 @pytest.fixture
 async def client(stack):  # type: ignore[no-untyped-def]
@@ -32,6 +34,27 @@ async def test_scopes_must_name_public_event_types(client, admin) -> None:
     assert response.status_code == 422
     assert response.json()["title"] == "Unknown scopes"
     assert "identity.member.invited.v1" in response.json()["detail"]
+
+
+async def test_every_public_event_type_is_a_scope_and_nothing_else_is(client, admin) -> None:
+    """The scopes follow the registry's public events (topics `public.*`); the internal twin of
+    a public event, or a type nobody publishes, is a 422 problem, never a 500."""
+    every_public = [f"events:{spec.event_type}" for spec in public_specs()]
+    created = await client.post(
+        "/api/identity/service-accounts",
+        json={"name": "GDS feeds", "department": "Cabinet Office", "scopes": every_public},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    assert set(created.json()["scopes"]) == set(every_public)
+    for wrong in ("events:directory.profile.updated.v1", "events:public.directory.profile.sold.v1"):
+        refused = await client.put(
+            f"/api/identity/service-accounts/{created.json()['id']}/scopes",
+            json={"scopes": [wrong]},
+            headers=admin,
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
 
 
 async def test_the_token_endpoint_speaks_oauth_errors(client) -> None:

@@ -4,7 +4,7 @@
 # other, so a service cannot read another service's data even though they share a server.
 set -euo pipefail
 
-for service in identity directory feedback content; do
+for service in identity directory feedback content subscriptions; do
   password_var="$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
   password="${!password_var:?$password_var is not set}"
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \

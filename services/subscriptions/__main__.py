@@ -1,0 +1,4 @@
+from services.chassis.cli import run_service_cli
+from services.subscriptions.bootstrap import SERVICE
+
+run_service_cli(SERVICE)

@@ -1,0 +1,20 @@
+"""Every public event type, from the registry, into the log. The chassis runs the inbox.
+
+The topics follow from the registry (`EventConsumer.topics_for`), so wherever the contracts
+put public events — their aggregates' topics or dedicated `public.*` topics — they arrive.
+"""
+
+from __future__ import annotations
+
+from contracts import Envelope, IntegrationEvent
+from services.chassis.consumer import Handler
+from services.chassis.database import UnitOfWork
+from services.subscriptions import handlers
+from services.subscriptions.domain.model import public_event_types
+
+
+async def on_public_event(uow: UnitOfWork, _: IntegrationEvent, envelope: Envelope) -> None:
+    await handlers.record_public_event(uow, envelope)
+
+
+EVENT_HANDLERS: dict[str, Handler] = dict.fromkeys(sorted(public_event_types()), on_public_event)
