@@ -313,7 +313,8 @@ def _snippet(ts_query: ColumnElement[Any] | None) -> ColumnElement[Any]:
         return literal_column("NULL::text").label("snippet")
     options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=24, MinWords=10"
     bio_if_public = text(
-        "CASE WHEN profiles.visibility ->> 'bio' IN ('members', 'departments') THEN profiles.bio END"
+        "CASE WHEN profiles.visibility ->> 'bio' IN ('members', 'departments') "
+        "THEN profiles.bio END"
     )
     simple = text("'simple'::regconfig")
     bio_matched = func.to_tsvector(simple, func.coalesce(bio_if_public, "")).op("@@")(ts_query)
