@@ -12,7 +12,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.aiohttp_client import create_trace_config
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from starlette.middleware.cors import CORSMiddleware
 
@@ -27,6 +27,7 @@ from services.gateway.pages import ROUTERS
 from services.gateway.proxy import ApiFastPath
 from services.gateway.proxy import router as proxy_router
 from services.gateway.rate_limits import RateLimits, TokenBuckets
+from services.gateway.telemetry import span_details_for
 from services.gateway.upstreams import CircuitBreaker, Upstream
 from services.gateway.web import RefreshOnce, error_page, install_page_errors
 
@@ -161,5 +162,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         trusted_proxy_hops=settings.trusted_proxy_hops,
         html_error=error_page,
     )
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,assets")
+    # Outermost: the server span and HTTP metrics for every request, named without walking
+    # every route for API calls (telemetry.py).
+    app.add_middleware(
+        OpenTelemetryMiddleware,
+        excluded_urls="healthz,readyz,assets",
+        default_span_details=span_details_for(set(app.state.upstreams)),
+    )
     return app

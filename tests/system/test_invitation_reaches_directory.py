@@ -78,3 +78,9 @@ async def test_gateway_request_and_the_event_it_causes_share_one_trace(
     assert any(s.kind == SpanKind.CLIENT for s in same_trace), (
         "the gateway's call to identity is traced"
     )
+    # The gateway names API spans per service, never per id (one series per service).
+    gateway = [
+        s for s in same_trace if s.kind == SpanKind.SERVER and s.name.startswith("POST /api")
+    ]
+    assert [s.name for s in gateway] == ["POST /api/identity/{path}"], kinds
+    assert gateway[0].attributes.get("http.route") == "/api/identity/{path}"
