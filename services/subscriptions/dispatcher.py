@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 from opentelemetry import metrics
 from sqlalchemy import Row, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -39,7 +38,7 @@ from services.subscriptions.domain import signatures
 from services.subscriptions.domain.errors import TargetNotAllowed
 from services.subscriptions.domain.model import SCOPE_PREFIX
 from services.subscriptions.handlers import DELIVERIES_CHANNEL, secrets_in_use
-from services.subscriptions.targets import TargetPolicy, webhook_client
+from services.subscriptions.targets import DELIVERY_ERRORS, TargetPolicy, webhook_client
 from services.subscriptions.views import cloud_event
 
 log = logging.getLogger(__name__)
@@ -251,7 +250,7 @@ class Dispatcher:
                 error = f"HTTP {status}"
         except TargetNotAllowed as exc:
             status, error = None, str(exc)
-        except httpx.HTTPError as exc:
+        except DELIVERY_ERRORS as exc:
             status, error = None, f"{type(exc).__name__}: {exc}"
         latency = int((time.perf_counter() - started) * 1000)
         return Outcome(status, (error or "")[:_ERROR_LENGTH] or None, latency)
