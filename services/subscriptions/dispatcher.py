@@ -259,8 +259,11 @@ class Dispatcher:
             # The lease expires and the delivery is tried again.
             log.exception("webhook delivery %s failed to run", job.id)
         finally:
+            # Outcomes are recorded in batches, so many deliveries finish at once, before any
+            # done-callback has run: count this one out here, or none of them sees room.
+            self._in_flight.discard(asyncio.current_task())
             # Claiming costs a scan of the pending queue: refill in batches, not one by one.
-            if len(self._in_flight) <= self.settings.dispatch_concurrency // 2 + 1:
+            if len(self._in_flight) <= self.settings.dispatch_concurrency // 2:
                 self.wakeup.set()
 
     async def deliver(self, job: Row[Any]) -> None:
