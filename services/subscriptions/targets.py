@@ -180,7 +180,10 @@ class WebhookClient:
         self, url: str, *, content: bytes, headers: dict[str, str] | None = None
     ) -> WebhookResponse:
         """POST `content`; raises TargetNotAllowed or one of DELIVERY_ERRORS."""
-        target = URL(url)
+        try:
+            target = URL(url)
+        except ValueError as exc:  # checked at registration, but parsers can disagree
+            raise aiohttp.InvalidURL(url) from exc
         host = target.host or ""
         try:
             ipaddress.ip_address(host.split("%", 1)[0])
