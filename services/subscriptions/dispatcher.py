@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 from opentelemetry import metrics
 from sqlalchemy import Row, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -39,7 +38,7 @@ from services.subscriptions.domain import signatures
 from services.subscriptions.domain.errors import TargetNotAllowed
 from services.subscriptions.domain.model import SCOPE_PREFIX
 from services.subscriptions.handlers import DELIVERIES_CHANNEL, secrets_in_use
-from services.subscriptions.targets import TargetPolicy, webhook_client
+from services.subscriptions.targets import DELIVERY_ERRORS, TargetPolicy, webhook_client
 from services.subscriptions.views import cloud_event
 
 log = logging.getLogger(__name__)
@@ -88,26 +87,41 @@ _LOAD = text(
     ORDER BY p.sequence
     """
 )
-#: One attempt's outcome: its line in the delivery log and the delivery's new state, in one
-#: statement (a delivery that stays pending is released for its next attempt).
+#: Attempts' outcomes, several at once: each one's line in the delivery log and its delivery's
+#: new state, in one statement (a delivery that stays pending is released for its next try).
 _RECORD = text(
     """
-    WITH logged AS (
+    WITH outcome AS (
+        SELECT * FROM unnest(
+            CAST(:id AS bigint[]), CAST(:endpoint_id AS uuid[]), CAST(:event_id AS text[]),
+            CAST(:event_type AS text[]), CAST(:attempt AS integer[]),
+            CAST(:status AS smallint[]), CAST(:latency AS integer[]), CAST(:error AS text[]),
+            CAST(:state AS text[]), CAST(:first AS timestamptz[]), CAST(:next AS timestamptz[])
+        ) WITH ORDINALITY AS o(id, endpoint_id, event_id, event_type, attempt, status,
+                               latency, error, state, first, next, position)
+    ), logged AS (
         INSERT INTO delivery_attempts
             (endpoint_id, delivery_id, event_id, event_type, attempt, status_code, latency_ms,
              error)
-        VALUES (:endpoint_id, CAST(:id AS bigint), :event_id, :event_type,
-                CAST(:attempt AS integer), CAST(:status AS smallint), :latency,
-                CAST(:error AS text))
+        SELECT endpoint_id, id, event_id, event_type, attempt, status, latency, error
+        FROM outcome ORDER BY position
     )
-    UPDATE deliveries SET
-        state = CAST(:state AS text), attempts = CAST(:attempt AS integer),
-        first_attempt_at = :first, next_attempt_at = :next, leased_until = NULL,
-        last_status = CAST(:status AS smallint), last_error = CAST(:error AS text),
-        finished_at = CASE WHEN CAST(:state AS text) = 'pending' THEN NULL ELSE now() END
-    WHERE id = CAST(:id AS bigint)
+    UPDATE deliveries d SET
+        state = o.state, attempts = o.attempt, first_attempt_at = o.first,
+        next_attempt_at = o.next, leased_until = NULL, last_status = o.status,
+        last_error = o.error,
+        finished_at = CASE WHEN o.state = 'pending' THEN NULL ELSE now() END
+    FROM outcome o
+    WHERE d.id = o.id
     """
 )
+#: The columns of `_RECORD`, one array each.
+_RECORD_COLUMNS = (
+    "id", "endpoint_id", "event_id", "event_type", "attempt", "status", "latency", "error",
+    "state", "first", "next",
+)  # fmt: skip
+#: Outcomes written by one statement at most.
+_RECORD_BATCH = 200
 #: How often old log rows and delivery history are pruned.
 _PRUNE_EVERY_SECONDS = 60.0
 _ERROR_LENGTH = 500
@@ -124,6 +138,58 @@ class Outcome:
     @property
     def accepted(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class OutcomeRecorder:
+    """Writes attempts' outcomes in batches: one statement and one commit for all that finished
+    while the previous batch was being written (group commit).
+
+    A lone outcome is written at once; under load, each batch holds the outcomes that arrived
+    during one round trip, so the database work per delivery falls as deliveries rise. One
+    batch is written at a time, so recording holds at most one connection.
+    """
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], database: asyncio.Semaphore
+    ) -> None:
+        self.sessions = sessions
+        self._database = database
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, outcome: dict[str, Any]) -> None:
+        """Returns once `outcome` (the columns of `_RECORD`) is committed; raises if it failed."""
+        written = asyncio.get_running_loop().create_future()
+        self._waiting.append((outcome, written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+        await written
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch = self._waiting[:_RECORD_BATCH]
+            del self._waiting[:_RECORD_BATCH]
+            try:
+                async with self._database, self.sessions() as session:
+                    await session.execute(
+                        _RECORD,
+                        {c: [outcome[c] for outcome, _ in batch] for c in _RECORD_COLUMNS},
+                    )
+                    await session.commit()
+            except Exception as exc:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_exception(exc)
+            else:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_result(None)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
 
 
 class Dispatcher:
@@ -148,6 +214,7 @@ class Dispatcher:
         # bound, each burst opens and closes overflow connections, which costs more than the
         # deliveries themselves. The rest of the pool stays free for the consumer and the API.
         self._database = asyncio.Semaphore(_DATABASE_SLOTS)
+        self.outcomes = OutcomeRecorder(sessions, self._database)
         self._pruned_at = 0.0
 
     async def run(self) -> None:
@@ -192,8 +259,11 @@ class Dispatcher:
             # The lease expires and the delivery is tried again.
             log.exception("webhook delivery %s failed to run", job.id)
         finally:
+            # Outcomes are recorded in batches, so many deliveries finish at once, before any
+            # done-callback has run: count this one out here, or none of them sees room.
+            self._in_flight.discard(asyncio.current_task())
             # Claiming costs a scan of the pending queue: refill in batches, not one by one.
-            if len(self._in_flight) <= self.settings.dispatch_concurrency // 2 + 1:
+            if len(self._in_flight) <= self.settings.dispatch_concurrency // 2:
                 self.wakeup.set()
 
     async def deliver(self, job: Row[Any]) -> None:
@@ -223,24 +293,21 @@ class Dispatcher:
             state, next_attempt_at = self._after_failure(attempt, first_attempt_at)
             if state == "parked":
                 log.warning("webhook delivery %s parked after %d attempts", job.id, attempt)
-        async with self._database, self.sessions() as session:
-            await session.execute(
-                _RECORD,
-                {
-                    "id": job.id,
-                    "endpoint_id": job.endpoint_id,
-                    "event_id": job.event_id,
-                    "event_type": job.event_type,
-                    "attempt": attempt,
-                    "status": outcome.status_code,
-                    "latency": outcome.latency_ms,
-                    "error": outcome.error,
-                    "state": state,
-                    "first": first_attempt_at,
-                    "next": next_attempt_at,
-                },
-            )
-            await session.commit()
+        await self.outcomes.record(
+            {
+                "id": job.id,
+                "endpoint_id": job.endpoint_id,
+                "event_id": job.event_id,
+                "event_type": job.event_type,
+                "attempt": attempt,
+                "status": outcome.status_code,
+                "latency": outcome.latency_ms,
+                "error": outcome.error,
+                "state": state,
+                "first": first_attempt_at,
+                "next": next_attempt_at,
+            }
+        )
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         started = time.perf_counter()
@@ -251,7 +318,7 @@ class Dispatcher:
                 error = f"HTTP {status}"
         except TargetNotAllowed as exc:
             status, error = None, str(exc)
-        except httpx.HTTPError as exc:
+        except DELIVERY_ERRORS as exc:
             status, error = None, f"{type(exc).__name__}: {exc}"
         latency = int((time.perf_counter() - started) * 1000)
         return Outcome(status, (error or "")[:_ERROR_LENGTH] or None, latency)
@@ -302,5 +369,6 @@ class Dispatcher:
             task.cancel()
         with contextlib.suppress(Exception):
             await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self.outcomes.close()
         await self.client.aclose()
         await self.wakeup.close()

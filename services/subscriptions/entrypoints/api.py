@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
 from uuid import UUID
 
-import httpx
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from services.chassis.auth import CurrentPrincipal
@@ -47,7 +46,7 @@ from services.subscriptions.schemas import (
     Redelivered,
     ReplayRequest,
 )
-from services.subscriptions.targets import TargetPolicy, webhook_client
+from services.subscriptions.targets import DELIVERY_ERRORS, TargetPolicy, webhook_client
 
 T = TypeVar("T")
 SUBSCRIBER_ROLE = "department_subscriber"
@@ -259,7 +258,7 @@ async def verify_endpoint(
     ) as client:
         try:
             response = await PROBLEMS.run(client.post(endpoint.url, content=body, headers=headers))
-        except httpx.HTTPError as exc:
+        except DELIVERY_ERRORS as exc:
             raise PROBLEMS.problem(
                 VerificationFailed(f"The endpoint could not be reached ({type(exc).__name__}).")
             ) from exc

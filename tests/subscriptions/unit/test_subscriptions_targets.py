@@ -9,12 +9,12 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from devstack.postgres import free_port
 from services.subscriptions.domain.errors import TargetNotAllowed
-from services.subscriptions.targets import TargetPolicy, webhook_client
+from services.subscriptions.targets import DELIVERY_ERRORS, TargetPolicy, webhook_client
 
 
 @pytest.mark.parametrize(
@@ -61,10 +61,18 @@ async def internal_service():  # type: ignore[no-untyped-def]
         seen.append(request.headers["host"])
         return JSONResponse({"secret": "internal"})
 
+    async def redirect(request: Request) -> RedirectResponse:
+        return RedirectResponse("/", status_code=307)
+
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            Starlette(routes=[Route("/", answer, methods=["POST"])]),
+            Starlette(
+                routes=[
+                    Route("/", answer, methods=["POST"]),
+                    Route("/redirect", redirect, methods=["POST"]),
+                ]
+            ),
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -97,3 +105,26 @@ async def test_an_allowed_name_is_connected_by_its_vetted_address_keeping_its_ho
         response = await client.post(f"http://localhost:{port}/", content=b"{}")
     assert response.status_code == 200
     assert seen == [f"localhost:{port}"]
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "10.1.2.3", "169.254.169.254", "[::1]", "[::ffff:127.0.0.1]", "127.1"],
+)
+async def test_the_connection_itself_refuses_a_non_public_address_literal(
+    internal_service, host: str
+) -> None:
+    port, seen = internal_service
+    async with webhook_client(TargetPolicy(), timeout=2, connections=1) as client:
+        with pytest.raises((TargetNotAllowed, *DELIVERY_ERRORS)):
+            await client.post(f"http://{host}:{port}/", content=b"{}")
+    assert seen == []
+
+
+async def test_redirects_are_not_followed(internal_service) -> None:
+    port, seen = internal_service
+    policy = TargetPolicy(frozenset({f"127.0.0.1:{port}"}))
+    async with webhook_client(policy, timeout=5, connections=1) as client:
+        response = await client.post(f"http://127.0.0.1:{port}/redirect", content=b"{}")
+    assert response.status_code == 307
+    assert seen == []
