@@ -45,6 +45,10 @@ class CursorSeal:
         size = struct.calcsize(_LAYOUT)
         if len(raw) != size + _MAC_BYTES:
             raise BadCursor()
+        # base64 ignores the spare bits of the last character, so several texts decode to the
+        # same bytes; only the one this seal writes is a cursor.
+        if base64.urlsafe_b64encode(raw).decode().rstrip("=") != token:
+            raise BadCursor()
         body, mac = raw[:size], raw[size:]
         if not hmac.compare_digest(mac, self._mac(body)):
             raise BadCursor()
