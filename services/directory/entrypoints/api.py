@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from services.chassis.auth import CurrentPrincipal, require_role
+from services.chassis.database import UnitOfWork
 from services.chassis.problems import DomainProblems, Problem
 from services.chassis.runtime import UnitOfWorkDep
 from services.chassis.tokens import Principal
@@ -532,20 +533,7 @@ async def profile_viewers(
         limit=limit,
         before=_int_cursor(cursor),
     )
-    names = await views.names(uow.session, [r.viewer_id for r in rows])
-    return ViewPage(
-        items=[
-            ViewRead(
-                viewer_id=r.viewer_id,
-                viewer_name=names.get(r.viewer_id),
-                profile_id=r.profile_id,
-                viewed_at=r.viewed_at,
-                viewer_is_admin=r.viewer_is_admin,
-            )
-            for r in rows
-        ],
-        next_cursor=str(rows[-1].id) if len(rows) == limit else None,
-    )
+    return await _view_page(uow, rows, limit)
 
 
 @profiles_router.get(
@@ -946,6 +934,11 @@ async def audit_views(
         limit=limit,
         before=_int_cursor(cursor),
     )
+    return await _view_page(uow, rows, limit)
+
+
+async def _view_page(uow: UnitOfWork, rows: Sequence[Any], limit: int) -> ViewPage:
+    """A page of profile views with each viewer's name; the cursor is the last view's id."""
     names = await views.names(uow.session, [r.viewer_id for r in rows])
     return ViewPage(
         items=[
