@@ -26,7 +26,6 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
-    case,
     func,
     literal_column,
     or_,
@@ -44,7 +43,13 @@ from services.directory.adapters.orm import (
     Organisation,
     Profile,
 )
-from services.directory.domain.search_query import SearchTerms, WordChoices
+from services.directory.domain.search_query import (
+    MARK_START,
+    MARK_STOP,
+    SearchTerms,
+    WordChoices,
+    snippet,
+)
 
 _REFRESH = text(
     """
@@ -288,12 +293,16 @@ def _ts_query(tsquery: str) -> ColumnElement[Any]:
 
 
 async def _text_condition(session: AsyncSession, terms: SearchTerms) -> ColumnElement[Any]:
+    condition, _ = await _text_query(session, terms)
+    return condition
+
+
+async def _text_query(
+    session: AsyncSession, terms: SearchTerms
+) -> tuple[ColumnElement[Any], WordChoices]:
     choices = await expand_terms(session, terms)
-    return _ts_query(terms.tsquery(choices, max_completions=MAX_COMPLETIONS))
+    return _ts_query(terms.tsquery(choices, max_completions=MAX_COMPLETIONS)), choices
 
-
-#: Marks around matched words in snippets; swapped for <mark> after HTML-escaping.
-MARK_START, MARK_STOP = "\x02", "\x03"
 
 #: A profile's cohorts, newest first, as [[id, name, year], ...] (one row per card, no
 #: second round trip).
@@ -306,20 +315,11 @@ _CARD_COHORTS = literal_column(
 ).label("cohorts")
 
 
-def _snippet(ts_query: ColumnElement[Any] | None) -> ColumnElement[Any]:
-    """Matched words in context, from the members-visible bio only (never a narrower field),
-    and only when the bio itself matched."""
-    if ts_query is None:
-        return literal_column("NULL::text").label("snippet")
-    options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=24, MinWords=10"
-    bio_if_public = text(
-        "CASE WHEN profiles.visibility ->> 'bio' IN ('members', 'departments') "
-        "THEN profiles.bio END"
-    )
-    simple = text("'simple'::regconfig")
-    bio_matched = func.to_tsvector(simple, func.coalesce(bio_if_public, "")).op("@@")(ts_query)
-    headline = func.ts_headline(simple, bio_if_public, ts_query, bindparam("hl", options))
-    return case((bio_matched, headline), else_=None).label("snippet")
+def _bio_snippet(profile: Profile, terms: SearchTerms, choices: WordChoices) -> str | None:
+    """From the members-visible bio only (never a narrower field), and only when it matched."""
+    if (profile.visibility or {}).get("bio") not in ("members", "departments"):
+        return None
+    return snippet(profile.bio, terms, choices)
 
 
 async def search_profiles(
@@ -344,8 +344,9 @@ async def search_profiles(
     fingerprint = filters.fingerprint(terms, sort)
     conditions = _listed() + filters.conditions()
     ts_query = None
+    choices = WordChoices()
     if terms:
-        ts_query = await _text_condition(session, terms)
+        ts_query, choices = await _text_query(session, terms)
         conditions.append(Profile.search_vector.op("@@")(ts_query))
     relevance = sort == "relevance" and ts_query is not None
     if relevance:
@@ -387,7 +388,6 @@ async def search_profiles(
     page = query.limit(limit + 1).subquery("page")
     cards = (
         select(Profile, Organisation, page.c.sort_key, page.c.matched, _CARD_COHORTS)
-        .add_columns(_snippet(ts_query))
         .select_from(page)
         .join(Profile, Profile.member_id == page.c.member_id)
         .outerjoin(Organisation, Organisation.id == Profile.organisation_id)
@@ -403,7 +403,7 @@ async def search_profiles(
         SearchHit(
             member_id=row.Profile.member_id,
             sort_key=float(row.sort_key) if relevance else str(row.sort_key),
-            snippet=row.snippet or None,
+            snippet=_bio_snippet(row.Profile, terms, choices),
             profile=row.Profile,
             organisation=row.Organisation,
             cohorts=[Cohort(id=UUID(c[0]), name=c[1], year=c[2]) for c in row.cohorts],
@@ -498,6 +498,8 @@ async def _facet(
 
 __all__ = [
     "FACETS",
+    "MARK_START",
+    "MARK_STOP",
     "BadCursor",
     "SearchCursor",
     "SearchFilters",

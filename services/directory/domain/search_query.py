@@ -20,6 +20,12 @@ MIN_FUZZY_CHARS = 4
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
+#: Marks around matched words in snippets; swapped for <mark> after HTML-escaping.
+MARK_START, MARK_STOP = "\x02", "\x03"
+#: A snippet is at most this many words, starting a few words before the first match.
+SNIPPET_WORDS = 24
+SNIPPET_LEAD = 4
+
 
 @dataclass
 class WordChoices:
@@ -66,6 +72,54 @@ class SearchTerms:
             options += [word for word in choices.similar.get(term, []) if _WORD.fullmatch(word)]
             groups.append("(" + " | ".join(dict.fromkeys(options)) + ")")
         return " & ".join(groups)
+
+
+def snippet(text: str | None, terms: SearchTerms, choices: WordChoices) -> str | None:
+    """Matched words of `text` in context, marked, or None unless every term matches a word of
+    it (the same rule as the query: a whole word, a prefix of one, or a similar word).
+
+    Done here rather than with `ts_headline`, which re-parsed each bio in the database and
+    was half of a search statement's time (~4 ms for a page of 20).
+    """
+    if not text or not terms:
+        return None
+    lowered = text.lower()
+    # Most bios on a page do not match (a name search): a substring test per term says so
+    # without tokenising the bio.
+    if not all(
+        term in lowered or any(word in lowered for word in choices.similar.get(term, ()))
+        for term in terms.terms
+    ):
+        return None
+    words = list(_WORD.finditer(text))
+    matched = [_matches(m.group(0).lower(), terms, choices) for m in words]
+    found = set().union(*matched) if matched else set()
+    if len(found) < len(terms.terms):
+        return None
+    first = next(i for i, hit in enumerate(matched) if hit)
+    start = max(0, first - SNIPPET_LEAD)
+    window = words[start : start + SNIPPET_WORDS]
+    parts: list[str] = []
+    cursor = window[0].start()
+    for index, word in enumerate(window, start):
+        parts.append(text[cursor : word.start()])
+        marked = matched[index]
+        parts.append(f"{MARK_START}{word.group(0)}{MARK_STOP}" if marked else word.group(0))
+        cursor = word.end()
+    if start + SNIPPET_WORDS >= len(words):
+        parts.append(text[cursor:].rstrip())
+    return "".join(parts)
+
+
+def _matches(word: str, terms: SearchTerms, choices: WordChoices) -> set[str]:
+    """The terms this (lower-cased) word satisfies."""
+    return {
+        term
+        for term in terms.terms
+        if word == term
+        or (len(term) >= MIN_PREFIX_CHARS and word.startswith(term))
+        or word in choices.similar.get(term, ())
+    }
 
 
 def parse_query(text: str) -> SearchTerms:

@@ -22,7 +22,14 @@ from services.directory.domain.model import (
     visibility_settings,
 )
 from services.directory.domain.photos import sniff_image_type
-from services.directory.domain.search_query import MAX_TERMS, WordChoices, parse_query
+from services.directory.domain.search_query import (
+    MARK_START,
+    MARK_STOP,
+    MAX_TERMS,
+    WordChoices,
+    parse_query,
+    snippet,
+)
 
 OWNER = "owner"
 
@@ -141,6 +148,40 @@ def test_a_prefix_is_spelled_out_as_the_words_it_completes_to_while_they_are_few
     )
     unsafe = WordChoices(completions={"net": ["net", "net|x"]})
     assert parse_query("net").tsquery(unsafe, max_completions=5) == "(net:*)"
+
+
+def _marked(text: str | None) -> str | None:
+    return text and text.replace(MARK_START, "[").replace(MARK_STOP, "]")
+
+
+def test_a_snippet_marks_prefixes_and_similar_words_in_context() -> None:
+    bio = (
+        "Before joining the council I spent ten years in the private sector. "
+        "I lead Essex networks on net-zero housing from Chelmsford, and mentor new directors."
+    )
+    choices = WordChoices(similar={"chelmsfrod": ["chelmsford"]})
+    found = snippet(bio, parse_query("net chelmsfrod"), choices)
+    assert _marked(found) == (
+        "sector. I lead Essex [networks] on [net]-zero housing from "
+        "[Chelmsford], and mentor new directors."
+    )
+
+
+def test_a_snippet_needs_every_term_in_the_text() -> None:
+    bio = "Director of public health for Kent."
+    assert snippet(bio, parse_query("health smith"), WordChoices()) is None
+    assert snippet(bio, parse_query("he"), WordChoices()) is None  # short: whole words only
+    assert _marked(snippet(bio, parse_query("kent heal"), WordChoices())) == (
+        "Director of public [health] for [Kent]."
+    )
+    assert snippet(None, parse_query("kent"), WordChoices()) is None
+
+
+def test_a_long_text_gives_a_bounded_snippet() -> None:
+    bio = " ".join(["word"] * 5000 + ["resilience"] + ["word"] * 5000)
+    found = snippet(bio, parse_query("resilience"), WordChoices())
+    assert found is not None and len(found.split()) == 24
+    assert f"{MARK_START}resilience{MARK_STOP}" in found
 
 
 @pytest.mark.parametrize(
