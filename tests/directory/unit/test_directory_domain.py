@@ -180,7 +180,8 @@ def test_a_snippet_needs_every_term_in_the_text() -> None:
 def test_a_long_text_gives_a_bounded_snippet() -> None:
     bio = " ".join(["word"] * 5000 + ["resilience"] + ["word"] * 5000)
     found = snippet(bio, parse_query("resilience"), WordChoices())
-    assert found is not None and len(found.split()) == 24
+    assert found is not None
+    assert len(found.split()) == 24
     assert f"{MARK_START}resilience{MARK_STOP}" in found
 
 
