@@ -60,6 +60,11 @@ class ServiceSettings(KafkaSettings, AuthSettings):
     outbox_sweep_seconds: float = Field(default=5, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    #: Connections kept open per process. Keep it at the requests one process serves at once:
+    #: an overflow connection is closed when returned, and its replacement prepares every
+    #: statement again. The sum over all pods must stay under the server's max_connections.
+    database_pool_size: int = Field(default=20, ge=1, le=500)
+    database_max_overflow: int = Field(default=10, ge=0, le=500)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -17,9 +17,13 @@ from contracts import IntegrationEvent
 from services.chassis.outbox import append_to_outbox
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 20, max_overflow: int = 10, **kwargs: Any
+) -> AsyncEngine:
     """An engine with pool health checks, so a restarted database does not fail the next call."""
-    return create_async_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=10, **kwargs)
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, **kwargs
+    )
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -77,7 +77,11 @@ class ServiceRuntime:
     def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
         self.definition = definition
         self.settings = settings
-        self.engine = create_engine(settings.sqlalchemy_url)
+        self.engine = create_engine(
+            settings.sqlalchemy_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
         self.sessions = create_session_factory(self.engine)
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
