@@ -11,12 +11,18 @@ concurrent clients for 20 s and prints p50/p99 latency and requests/s:
 Queries rotate through names, organisations, common words, typos and filters. Usage:
 
   python bench/directory_search.py [--profiles 100000] [--clients 16] [--seconds 20]
+      [--targets bare,direct,gateway] [--hold]
+
+`--hold` keeps the stack running after the figures (its addresses and a token are written to
+`hold.json` in the work folder) so a profiler can be attached: `py-spy top --pid <directory>`,
+then measure again with `python bench/directory_search.py --against <work>/hold.json`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import statistics
@@ -117,6 +123,37 @@ def load(url: str, token: str, *, clients: int, seconds: float, processes: int) 
     }
 
 
+def measure(targets: dict[str, str], token: str, args: argparse.Namespace) -> None:
+    """Each chosen target in turn, then the ratios to the bare endpoint."""
+    chosen = [name for name in args.targets.split(",") if name]
+    # The machine may be shared: the load average says how far the figures can be trusted.
+    load_before = os.getloadavg()
+    results = {}
+    for name in chosen:
+        results[name] = load(
+            targets[name],
+            token,
+            clients=args.clients,
+            seconds=args.seconds,
+            processes=args.processes,
+        )
+        r = results[name]
+        print(
+            f"{name:8} {r['rps']:8.0f} req/s   p50 {r['p50_ms']:6.1f} ms   "
+            f"p99 {r['p99_ms']:6.1f} ms   ({r['requests']} requests, {r['errors']} errors)"
+        )
+    if "bare" in results:
+        bare = results["bare"]["rps"]
+        ratios = ", ".join(f"{n} {results[n]['rps'] / bare:.2f}" for n in results if n != "bare")
+        print(f"ratio to bare: {ratios}   (targets: direct >= 0.50, gateway >= 0.33, p99 <= 25 ms)")
+    print(
+        f"machine: {os.cpu_count()} CPUs; {args.clients} clients over {args.processes} "
+        f"load processes on the same machine; load average before "
+        f"{' '.join(f'{x:.2f}' for x in load_before)}, after "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+
+
 def wait_ready(url: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -137,7 +174,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--targets", default="bare,direct,gateway")
+    parser.add_argument("--hold", action="store_true", help="keep the stack running after")
+    parser.add_argument("--against", type=Path, help="measure a held stack (its hold.json)")
     args = parser.parse_args()
+    if args.against:
+        held = json.loads(args.against.read_text())
+        measure(held["targets"], held["token"], args)
+        return
 
     from devstack.broker import EmbeddedBroker
     from devstack.postgres import EmbeddedPostgres, free_port
@@ -261,7 +305,8 @@ def main() -> None:
                     "--subject",
                     "00000000-0000-4000-8000-0000000be7c4",
                     "--minutes",
-                    "30",
+                    # Held stacks are profiled for a while: the token must outlive them.
+                    "480" if args.hold else "30",
                 ],
                 env=env,
                 check=True,
@@ -277,32 +322,30 @@ def main() -> None:
             "direct": f"http://127.0.0.1:{ports['directory']}/profiles",
             "gateway": f"http://127.0.0.1:{ports['gateway']}/api/directory/profiles",
         }
+        held = {
+            "targets": targets,
+            "token": token,
+            "pids": {
+                name: p.pid
+                for name, p in zip(
+                    ("identity", "directory", "gateway", "bare"), processes, strict=True
+                )
+            },
+            "database": server,
+            "ports": ports,
+            "env": {k: v for k, v in env.items() if k not in os.environ or os.environ[k] != v},
+        }
+        (work / "hold.json").write_text(json.dumps(held, indent=2))
         # Warm caches and connection pools, then measure each target in turn.
         load(targets["gateway"], token, clients=4, seconds=3, processes=1)
-        # The machine may be shared: the load average says how far the figures can be trusted.
-        load_before = os.getloadavg()
-        results = {}
-        for name, url in targets.items():
-            results[name] = load(
-                url, token, clients=args.clients, seconds=args.seconds, processes=args.processes
-            )
-            r = results[name]
-            print(
-                f"{name:8} {r['rps']:8.0f} req/s   p50 {r['p50_ms']:6.1f} ms   "
-                f"p99 {r['p99_ms']:6.1f} ms   ({r['requests']} requests, {r['errors']} errors)"
-            )
-        bare = results["bare"]["rps"]
-        print(
-            f"ratio to bare: direct {results['direct']['rps'] / bare:.2f}, "
-            f"gateway {results['gateway']['rps'] / bare:.2f}   "
-            f"(targets: direct >= 0.50, gateway >= 0.33, p99 <= 25 ms)"
-        )
-        print(
-            f"machine: {os.cpu_count()} CPUs; {args.clients} clients over {args.processes} "
-            f"load processes on the same machine; load average before "
-            f"{' '.join(f'{x:.2f}' for x in load_before)}, after "
-            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
-        )
+        measure(targets, token, args)
+        if args.hold:
+            print(f"bench: holding the stack; details in {work / 'hold.json'}; Ctrl-C stops it")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
     finally:
         for process in processes:
             process.terminate()
