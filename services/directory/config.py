@@ -21,5 +21,9 @@ class DirectorySettings(ServiceSettings):
     search_candidate_cap: int = Field(default=200, ge=10, le=100_000)
     #: Any one search statement is cancelled after this long (503, never a slow page).
     search_timeout_ms: int = Field(default=2000, ge=50, le=60_000)
+    #: Search answers each replica keeps in memory (0: none). Each is valid only until the
+    #: next committed change to profiles, cohorts, organisations or tags; a page of 20 cards
+    #: is ~20 KB, so the default holds ~40 MB at most.
+    search_cache_entries: int = Field(default=2000, ge=0, le=100_000)
     #: How often the background job flags stale profiles and expires old requests.
     maintenance_interval_seconds: float = Field(default=3600, gt=0)

@@ -32,7 +32,7 @@ from services.directory.adapters.orm import (
     ProfileReport,
     ProfileView,
 )
-from services.directory.adapters.search import MARK_START, MARK_STOP
+from services.directory.adapters.search import MARK_START, MARK_STOP, ListedProfile
 from services.directory.domain.model import (
     PrivateField,
     ProfileFacts,
@@ -49,32 +49,49 @@ from services.directory.domain.model import (
 ADMIN_ROLE = "programme_admin"
 
 
+_VIEWER = """
+    SELECT
+      ARRAY(SELECT cohort_id::text FROM cohort_memberships WHERE member_id = :id),
+      ARRAY(SELECT other_id::text FROM connections WHERE member_id = :id),
+      ARRAY(SELECT principal_id::text FROM delegates WHERE delegate_id = :id),
+      CASE WHEN :generation THEN (SELECT generation FROM search_generation WHERE id = 1) END
+"""
+
+
 async def load_viewer(session: AsyncSession, principal: Principal) -> Viewer:
     """The caller's cohorts, connections and principals (whom they are delegate for): one query."""
+    viewer, _ = await _load_viewer(session, principal, generation=False)
+    return viewer
+
+
+async def load_searcher(session: AsyncSession, principal: Principal) -> tuple[Viewer, int]:
+    """The viewer and the search generation (adapters/search_cache.py), in the same one query."""
+    viewer, generation = await _load_viewer(session, principal, generation=True)
+    assert generation is not None
+    return viewer, generation
+
+
+async def _load_viewer(
+    session: AsyncSession, principal: Principal, *, generation: bool
+) -> tuple[Viewer, int | None]:
+    is_admin = principal.has_role(ADMIN_ROLE)
     try:
-        member_id = UUID(principal.subject)
+        member_id: UUID | None = UUID(principal.subject)
     except ValueError:
-        return Viewer(member_id=principal.subject, is_admin=principal.has_role(ADMIN_ROLE))
-    row = (
-        await session.execute(
-            text(
-                """
-                SELECT
-                  ARRAY(SELECT cohort_id::text FROM cohort_memberships WHERE member_id = :id),
-                  ARRAY(SELECT other_id::text FROM connections WHERE member_id = :id),
-                  ARRAY(SELECT principal_id::text FROM delegates WHERE delegate_id = :id)
-                """
-            ),
-            {"id": member_id},
-        )
-    ).one()
-    return Viewer(
+        member_id = None  # a service account: nobody's cohort, connection or delegate
+        if not generation:
+            return Viewer(member_id=principal.subject, is_admin=is_admin), None
+    row = (await session.execute(text(_VIEWER), {"id": member_id, "generation": generation})).one()
+    if member_id is None:
+        return Viewer(member_id=principal.subject, is_admin=is_admin), row[3]
+    viewer = Viewer(
         member_id=str(member_id),
         cohorts=frozenset(row[0]),
         connections=frozenset(row[1]),
         principals=frozenset(row[2]),
-        is_admin=principal.has_role(ADMIN_ROLE),
+        is_admin=is_admin,
     )
+    return viewer, row[3]
 
 
 async def cohorts_of(session: AsyncSession, member_ids: Iterable[UUID]) -> dict[UUID, list[Cohort]]:
@@ -131,7 +148,7 @@ def relations(profile: Profile, viewer: Viewer, cohorts: Sequence[Cohort]) -> fr
     return viewer.relation_to(str(profile.member_id), frozenset(str(c.id) for c in cohorts))
 
 
-def _contact(profile: Profile, shown: frozenset[PrivateField]) -> dict[str, Any]:
+def _contact(profile: Profile | ListedProfile, shown: frozenset[PrivateField]) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "email": profile.email if PrivateField.EMAIL in shown else None,
         "phone": profile.phone if PrivateField.PHONE in shown else None,
@@ -161,31 +178,29 @@ def _organisation(profile: Profile, organisation: Organisation | None) -> dict[s
 
 
 def project_card(
-    profile: Profile,
+    card: ListedProfile,
     viewer: Viewer,
     *,
-    cohorts: Sequence[Cohort],
-    organisation: Organisation | None,
     labels: dict[str, str],
     snippet: str | None,
     now: datetime,
 ) -> dict[str, Any]:
     """A search result: the listing fields plus the private fields this viewer may see."""
-    shown = visible_fields(
-        visibility_settings(profile.visibility), relations(profile, viewer, cohorts)
-    )
+    related = viewer.relation_to(str(card.member_id), frozenset(str(c.id) for c in card.cohorts))
+    shown = visible_fields(visibility_settings(card.visibility), related)
     return {
-        "member_id": profile.member_id,
-        "full_name": profile.full_name,
-        "preferred_name": profile.preferred_name,
-        "job_title": profile.job_title,
-        **_organisation(profile, organisation),
-        "sector": profile.sector,
-        "region": profile.region,
-        "expertise": [{"slug": s, "label": labels.get(s, s)} for s in profile.expertise],
-        "cohorts": [{"id": c.id, "name": c.name, "year": c.year} for c in cohorts],
-        **_contact(profile, shown),
-        "stale": is_stale(profile.confirmed_at, now),
+        "member_id": card.member_id,
+        "full_name": card.full_name,
+        "preferred_name": card.preferred_name,
+        "job_title": card.job_title,
+        "organisation": card.organisation_name or card.organisation,
+        "organisation_id": card.organisation_id if card.organisation_name else None,
+        "sector": card.sector,
+        "region": card.region,
+        "expertise": [{"slug": s, "label": labels.get(s, s)} for s in card.expertise],
+        "cohorts": [{"id": c.id, "name": c.name, "year": c.year} for c in card.cohorts],
+        **_contact(card, shown),
+        "stale": is_stale(card.confirmed_at, now),
         "snippet": _render_snippet(snippet),
     }
 

@@ -9,11 +9,13 @@ from uuid import UUID
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     func,
@@ -247,6 +249,17 @@ class SearchWord(Base):
     __tablename__ = "search_words"
 
     word: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class SearchGeneration(Base):
+    """One row: advanced by a trigger in every transaction that changes what search reads
+    (migration 0005), so replicas know when their remembered answers no longer hold."""
+
+    __tablename__ = "search_generation"
+    __table_args__ = (CheckConstraint("id = 1"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
 
 
 metadata = Base.metadata

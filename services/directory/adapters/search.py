@@ -14,7 +14,8 @@ import base64
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -261,25 +262,73 @@ class SearchCursor:
 # -- search -----------------------------------------------------------------------------------
 
 
-@dataclass
-class SearchHit:
+@dataclass(frozen=True, slots=True)
+class CohortRef:
+    id: UUID
+    name: str
+    year: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListedProfile:
+    """What a result card is projected from, per viewer: a snapshot of plain values, not an
+    ORM entity, so it can outlive its session (replicas keep answers in memory)."""
+
     member_id: UUID
+    full_name: str
+    preferred_name: str | None
+    job_title: str | None
+    #: The invitation's free text, shown while no listed organisation is linked.
+    organisation: str
+    organisation_id: UUID | None
+    organisation_name: str | None
+    sector: str | None
+    region: str | None
+    expertise: tuple[str, ...]
+    email: str | None
+    phone: str | None
+    assistant_name: str | None
+    assistant_email: str | None
+    assistant_phone: str | None
+    has_photo: bool
+    visibility: dict[str, str]
+    confirmed_at: datetime | None
+    cohorts: tuple[CohortRef, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    profile: ListedProfile
     #: The rank (relevance) or the sort name (name): what the cursor resumes from.
     sort_key: float | str
     snippet: str | None = None
-    #: What the result card is projected from (privacy is applied by the caller, per viewer).
-    profile: Profile | None = None
-    organisation: Organisation | None = None
-    cohorts: list[Cohort] = field(default_factory=list)
+
+    @property
+    def member_id(self) -> UUID:
+        return self.profile.member_id
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchOutcome:
-    hits: list[SearchHit]
+    """The same for every viewer: privacy is applied when each card is projected."""
+
+    hits: tuple[SearchHit, ...]
     next_cursor: str | None
     #: More profiles matched than were ranked: refine the search or add filters.
     capped: bool = False
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """Everything a search's answer depends on, viewer aside (hashable: the cache key)."""
+
+    terms: SearchTerms
+    filters: SearchFilters
+    sort: str
+    limit: int
+    after: SearchCursor | None = None
+    facets: tuple[str, ...] = ()
 
 
 def _listed() -> list[ColumnElement[bool]]:
@@ -314,12 +363,83 @@ _CARD_COHORTS = literal_column(
     JSON,
 ).label("cohorts")
 
+#: A card's columns: plain rows, not entities (loading 21 ORM entities per page cost more
+#: Python time than the statement took in PostgreSQL).
+_CARD_COLUMNS = (
+    Profile.member_id,
+    Profile.full_name,
+    Profile.preferred_name,
+    Profile.job_title,
+    Profile.organisation,
+    Profile.organisation_id,
+    Organisation.name.label("organisation_name"),
+    Profile.sector,
+    Profile.region,
+    Profile.expertise,
+    Profile.email,
+    Profile.phone,
+    Profile.assistant_name,
+    Profile.assistant_email,
+    Profile.assistant_phone,
+    Profile.has_photo,
+    Profile.visibility,
+    Profile.confirmed_at,
+    Profile.bio,
+    _CARD_COHORTS,
+)
 
-def _bio_snippet(profile: Profile, terms: SearchTerms, choices: WordChoices) -> str | None:
+
+def _listed_profile(row: Any) -> ListedProfile:
+    return ListedProfile(
+        member_id=row.member_id,
+        full_name=row.full_name,
+        preferred_name=row.preferred_name,
+        job_title=row.job_title,
+        organisation=row.organisation,
+        organisation_id=row.organisation_id,
+        organisation_name=row.organisation_name,
+        sector=row.sector,
+        region=row.region,
+        expertise=tuple(row.expertise or ()),
+        email=row.email,
+        phone=row.phone,
+        assistant_name=row.assistant_name,
+        assistant_email=row.assistant_email,
+        assistant_phone=row.assistant_phone,
+        has_photo=bool(row.has_photo),
+        visibility=dict(row.visibility or {}),
+        confirmed_at=row.confirmed_at,
+        cohorts=tuple(CohortRef(UUID(c[0]), c[1], c[2]) for c in row.cohorts),
+    )
+
+
+def _bio_snippet(row: Any, terms: SearchTerms, choices: WordChoices) -> str | None:
     """From the members-visible bio only (never a narrower field), and only when it matched."""
-    if (profile.visibility or {}).get("bio") not in ("members", "departments"):
+    if (row.visibility or {}).get("bio") not in ("members", "departments"):
         return None
-    return snippet(profile.bio, terms, choices)
+    return snippet(row.bio, terms, choices)
+
+
+async def answer(
+    session: AsyncSession, request: SearchRequest, *, candidate_cap: int, timeout_ms: int
+) -> SearchOutcome:
+    """A page of results and the facet counts asked for."""
+    outcome = await search_profiles(
+        session,
+        terms=request.terms,
+        filters=request.filters,
+        sort=request.sort,
+        limit=request.limit,
+        after=request.after,
+        candidate_cap=candidate_cap,
+        timeout_ms=timeout_ms,
+    )
+    if not request.facets:
+        return outcome
+    facets = await facet_counts(
+        session, terms=request.terms, filters=request.filters, wanted=request.facets
+    )
+    return replace(outcome, facets=facets)
 
 
 async def search_profiles(
@@ -387,7 +507,7 @@ async def search_profiles(
         query = query.order_by(Profile.sort_name, Profile.member_id)
     page = query.limit(limit + 1).subquery("page")
     cards = (
-        select(Profile, Organisation, page.c.sort_key, page.c.matched, _CARD_COHORTS)
+        select(*_CARD_COLUMNS, page.c.sort_key, page.c.matched)
         .select_from(page)
         .join(Profile, Profile.member_id == page.c.member_id)
         .outerjoin(Organisation, Organisation.id == Profile.organisation_id)
@@ -401,12 +521,9 @@ async def search_profiles(
     capped = relevance and bool(rows) and rows[0].matched > candidate_cap
     hits = [
         SearchHit(
-            member_id=row.Profile.member_id,
+            profile=_listed_profile(row),
             sort_key=float(row.sort_key) if relevance else str(row.sort_key),
-            snippet=_bio_snippet(row.Profile, terms, choices),
-            profile=row.Profile,
-            organisation=row.Organisation,
-            cohorts=[Cohort(id=UUID(c[0]), name=c[1], year=c[2]) for c in row.cohorts],
+            snippet=_bio_snippet(row, terms, choices),
         )
         for row in rows
     ]
@@ -415,7 +532,7 @@ async def search_profiles(
         hits = hits[:limit]
         last = hits[-1]
         next_cursor = SearchCursor(last.sort_key, last.member_id, fingerprint).encode()
-    return SearchOutcome(hits=hits, next_cursor=next_cursor, capped=capped)
+    return SearchOutcome(hits=tuple(hits), next_cursor=next_cursor, capped=capped)
 
 
 # -- facets -----------------------------------------------------------------------------------
@@ -501,9 +618,14 @@ __all__ = [
     "MARK_START",
     "MARK_STOP",
     "BadCursor",
+    "CohortRef",
+    "ListedProfile",
     "SearchCursor",
     "SearchFilters",
+    "SearchHit",
     "SearchOutcome",
+    "SearchRequest",
+    "answer",
     "expand_terms",
     "facet_counts",
     "forget_words",

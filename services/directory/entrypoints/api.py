@@ -22,6 +22,7 @@ from services.chassis.tokens import Principal
 from services.directory import handlers, views
 from services.directory.adapters import search
 from services.directory.adapters.orm import ContactRequest, Delegate, Photo, Profile
+from services.directory.adapters.search_cache import SearchCache
 from services.directory.config import DirectorySettings
 from services.directory.domain import commands
 from services.directory.domain.errors import (
@@ -85,6 +86,18 @@ def _settings(request: Request) -> DirectorySettings:
 
 
 SettingsDep = Annotated[DirectorySettings, Depends(_settings)]
+
+
+def _search_cache(request: Request) -> SearchCache:
+    """One per app (each replica its own), made on first use from the app's settings."""
+    state = request.app.state
+    if not hasattr(state, "search_cache"):
+        state.search_cache = SearchCache(_settings(request).search_cache_entries)
+    cache: SearchCache = state.search_cache
+    return cache
+
+
+SearchCacheDep = Annotated[SearchCache, Depends(_search_cache)]
 ProgrammeAdmin = Annotated[Principal, Depends(require_role("programme_admin"))]
 
 
@@ -259,6 +272,7 @@ async def search_profiles(
     uow: UnitOfWorkDep,
     caller: CurrentPrincipal,
     settings: SettingsDep,
+    cache: SearchCacheDep,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     sector: FilterParam = None,
     region: FilterParam = None,
@@ -288,55 +302,41 @@ async def search_profiles(
             )
         except search.BadCursor as exc:
             raise Problem(400, "Bad cursor", str(exc), "bad-cursor") from exc
-    viewer = await _viewer(uow, caller)
-    try:
-        outcome = await search.search_profiles(
-            uow.session,
-            terms=terms,
-            filters=filters,
-            sort=effective_sort,
-            limit=limit,
-            after=after,
-            candidate_cap=settings.search_candidate_cap,
-            timeout_ms=settings.search_timeout_ms,
-        )
-        facet_values = (
-            await search.facet_counts(uow.session, terms=terms, filters=filters, wanted=wanted)
-            if wanted
-            else {}
-        )
-    except DBAPIError as exc:
-        if "statement timeout" in str(exc) or "canceling statement" in str(exc):
-            raise Problem(
-                503,
-                "Search took too long",
-                "That search is too broad to answer quickly. Add words or filters.",
-                "search-timeout",
-                headers={"Retry-After": "1"},
-            ) from exc
-        raise
+    request = search.SearchRequest(terms, filters, effective_sort, limit, after, tuple(wanted))
+    _ensure_person(caller)
+    viewer, generation = await views.load_searcher(uow.session, caller)
+    outcome = cache.get(generation, request)
+    if outcome is None:
+        try:
+            outcome = await search.answer(
+                uow.session,
+                request,
+                candidate_cap=settings.search_candidate_cap,
+                timeout_ms=settings.search_timeout_ms,
+            )
+        except DBAPIError as exc:
+            if "statement timeout" in str(exc) or "canceling statement" in str(exc):
+                raise Problem(
+                    503,
+                    "Search took too long",
+                    "That search is too broad to answer quickly. Add words or filters.",
+                    "search-timeout",
+                    headers={"Retry-After": "1"},
+                ) from exc
+            raise
+        cache.put(generation, request, outcome)
     labels = await views.tag_labels(uow.session)
     now = views.now()
-    items = []
-    for hit in outcome.hits:
-        assert hit.profile is not None
-        items.append(
-            views.project_card(
-                hit.profile,
-                viewer,
-                cohorts=hit.cohorts,
-                organisation=hit.organisation,
-                labels=labels,
-                snippet=hit.snippet,
-                now=now,
-            )
-        )
+    items = [
+        views.project_card(hit.profile, viewer, labels=labels, snippet=hit.snippet, now=now)
+        for hit in outcome.hits
+    ]
     results = SearchResults.model_validate(
         {
             "items": items,
             "next_cursor": outcome.next_cursor,
             "capped": outcome.capped,
-            "facets": facet_values,
+            "facets": outcome.facets,
         }
     )
     # Validated once here and serialised by pydantic-core; returning the model instead would

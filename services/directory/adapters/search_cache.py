@@ -1,0 +1,53 @@
+"""Search answers kept in memory, each valid for one generation of the directory's data.
+
+The database advances `search_generation` in every transaction that commits a change search
+reads from (a trigger, migration 0005), so this needs no messages between replicas and no
+expiry: a search reads the generation in the statement it makes anyway (with the viewer's
+relations), and an answer computed at an older generation is never served.
+
+Why an answer is never staler than the generation it is filed under: the generation is read
+before the answer's own statements, so those see every change up to it (and perhaps later
+ones, which only makes the answer fresher). A writer's next search reads the generation its
+commit made, so everyone reads their own writes, on any replica.
+
+Answers are the same for every viewer (privacy is applied to each card afterwards), so one
+member's search warms it for all.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from services.directory.adapters.search import SearchOutcome, SearchRequest
+
+
+class SearchCache:
+    """The most recently used `capacity` answers of the newest generation seen (0: off)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._generation = 0
+        self._answers: OrderedDict[SearchRequest, SearchOutcome] = OrderedDict()
+
+    def get(self, generation: int, request: SearchRequest) -> SearchOutcome | None:
+        if generation > self._generation:
+            # Everything held is from an older generation: none of it may be served again.
+            self._answers.clear()
+            self._generation = generation
+        found = self._answers.get(request) if generation == self._generation else None
+        if found is not None:
+            self._answers.move_to_end(request)
+        return found
+
+    def put(self, generation: int, request: SearchRequest, outcome: SearchOutcome) -> None:
+        # A request that read an older generation while another moved the cache on must not
+        # file its answer under the newer one.
+        if self.capacity == 0 or generation != self._generation:
+            return
+        self._answers[request] = outcome
+        self._answers.move_to_end(request)
+        while len(self._answers) > self.capacity:
+            self._answers.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._answers)
