@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, func, literal, or_, select, text, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.chassis.tokens import Principal
 from services.directory.adapters.orm import (
@@ -64,7 +64,9 @@ async def load_viewer(session: AsyncSession, principal: Principal) -> Viewer:
     return viewer
 
 
-async def load_searcher(session: AsyncSession, principal: Principal) -> tuple[Viewer, int]:
+async def load_searcher(
+    session: AsyncSession | AsyncConnection, principal: Principal
+) -> tuple[Viewer, int]:
     """The viewer and the search generation (adapters/search_cache.py), in the same one query."""
     viewer, generation = await _load_viewer(session, principal, generation=True)
     assert generation is not None
@@ -72,7 +74,7 @@ async def load_searcher(session: AsyncSession, principal: Principal) -> tuple[Vi
 
 
 async def _load_viewer(
-    session: AsyncSession, principal: Principal, *, generation: bool
+    session: AsyncSession | AsyncConnection, principal: Principal, *, generation: bool
 ) -> tuple[Viewer, int | None]:
     is_admin = principal.has_role(ADMIN_ROLE)
     try:
@@ -116,7 +118,7 @@ TAG_CACHE_SECONDS = 30.0
 _tag_cache: tuple[float, dict[str, str]] | None = None
 
 
-async def tag_labels(session: AsyncSession) -> dict[str, str]:
+async def tag_labels(session: AsyncSession | AsyncConnection) -> dict[str, str]:
     global _tag_cache
     now_ = time.monotonic()
     if _tag_cache is not None and now_ - _tag_cache[0] < TAG_CACHE_SECONDS:

@@ -89,7 +89,7 @@ as_problem = PROBLEMS.problem
 run = PROBLEMS.run
 
 
-def _settings(request: Request) -> ContentSettings:
+async def _settings(request: Request) -> ContentSettings:
     settings: ContentSettings = request.app.state.runtime.settings
     return settings
 

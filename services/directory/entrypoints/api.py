@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from services.chassis.auth import CurrentPrincipal, require_role
 from services.chassis.database import UnitOfWork
 from services.chassis.problems import DomainProblems, Problem
-from services.chassis.runtime import UnitOfWorkDep
+from services.chassis.runtime import RuntimeDep, UnitOfWorkDep
 from services.chassis.tokens import Principal
 from services.directory import handlers, views
 from services.directory.adapters import search
@@ -80,7 +80,7 @@ from services.directory.schemas import (
 T = TypeVar("T")
 
 
-def _settings(request: Request) -> DirectorySettings:
+async def _settings(request: Request) -> DirectorySettings:
     settings: DirectorySettings = request.app.state.runtime.settings
     return settings
 
@@ -88,11 +88,11 @@ def _settings(request: Request) -> DirectorySettings:
 SettingsDep = Annotated[DirectorySettings, Depends(_settings)]
 
 
-def _search_cache(request: Request) -> SearchCache:
+async def _search_cache(request: Request) -> SearchCache:
     """One per app (each replica its own), made on first use from the app's settings."""
     state = request.app.state
     if not hasattr(state, "search_cache"):
-        state.search_cache = SearchCache(_settings(request).search_cache_entries)
+        state.search_cache = SearchCache((await _settings(request)).search_cache_entries)
     cache: SearchCache = state.search_cache
     return cache
 
@@ -269,7 +269,7 @@ FilterParam = Annotated[list[str] | None, Query()]
     ),
 )
 async def search_profiles(
-    uow: UnitOfWorkDep,
+    runtime: RuntimeDep,
     caller: CurrentPrincipal,
     settings: SettingsDep,
     cache: SearchCacheDep,
@@ -304,16 +304,21 @@ async def search_profiles(
             raise Problem(400, "Bad cursor", str(exc), "bad-cursor") from exc
     request = search.SearchRequest(terms, filters, effective_sort, limit, after, tuple(wanted))
     _ensure_person(caller)
-    viewer, generation = await views.load_searcher(uow.session, caller)
+    # An answer from memory needs only this one statement, so it runs outside a transaction;
+    # the answer itself, when it must be worked out, runs in one (with a statement timeout).
+    async with runtime.read_connection() as conn:
+        viewer, generation = await views.load_searcher(conn, caller)
+        labels = await views.tag_labels(conn)
     outcome = cache.get(generation, request)
     if outcome is None:
         try:
-            outcome = await search.answer(
-                uow.session,
-                request,
-                candidate_cap=settings.search_candidate_cap,
-                timeout_ms=settings.search_timeout_ms,
-            )
+            async with runtime.unit_of_work() as uow:
+                outcome = await search.answer(
+                    uow.session,
+                    request,
+                    candidate_cap=settings.search_candidate_cap,
+                    timeout_ms=settings.search_timeout_ms,
+                )
         except DBAPIError as exc:
             if "statement timeout" in str(exc) or "canceling statement" in str(exc):
                 raise Problem(
@@ -325,7 +330,6 @@ async def search_profiles(
                 ) from exc
             raise
         cache.put(generation, request, outcome)
-    labels = await views.tag_labels(uow.session)
     now = views.now()
     items = [
         views.project_card(hit.profile, viewer, labels=labels, snippet=hit.snippet, now=now)

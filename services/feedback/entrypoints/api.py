@@ -60,13 +60,13 @@ T = TypeVar("T")
 ADMIN_ROLE = "programme_admin"
 
 
-def _settings(request: Request) -> FeedbackSettings:
+async def _settings(request: Request) -> FeedbackSettings:
     settings: FeedbackSettings = request.app.state.runtime.settings
     return settings
 
 
-def _pseudonyms(request: Request) -> handlers.Pseudonyms:
-    return handlers.Pseudonyms(_settings(request).pseudonym_key.get_secret_value().encode())
+async def _pseudonyms(request: Request) -> handlers.Pseudonyms:
+    return handlers.Pseudonyms((await _settings(request)).pseudonym_key.get_secret_value().encode())
 
 
 SettingsDep = Annotated[FeedbackSettings, Depends(_settings)]

@@ -55,7 +55,7 @@ REFRESH_COOKIE = "convene_refresh"
 T = TypeVar("T")
 
 
-def _settings(request: Request) -> IdentitySettings:
+async def _settings(request: Request) -> IdentitySettings:
     settings: IdentitySettings = request.app.state.runtime.settings
     return settings
 
@@ -65,10 +65,10 @@ def _signing_keys(request: Request) -> SigningKeys:
     return keys
 
 
-def _issuer(request: Request) -> TokenIssuer:
+async def _issuer(request: Request) -> TokenIssuer:
     from datetime import timedelta
 
-    settings = _settings(request)
+    settings = await _settings(request)
     return TokenIssuer(
         _signing_keys(request),
         issuer=settings.auth_issuer,

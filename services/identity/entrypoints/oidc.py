@@ -46,7 +46,7 @@ def _problem(exc: oidc.OidcError) -> Problem:
     return Problem(status, title, str(exc), code, headers=headers)
 
 
-def _config(settings: SettingsDep) -> oidc.OidcConfig:
+async def _config(settings: SettingsDep) -> oidc.OidcConfig:
     # Read per request, so that changed settings (or a test's) apply at once.
     try:
         return oidc.OidcConfig.from_settings(settings)
@@ -54,7 +54,7 @@ def _config(settings: SettingsDep) -> oidc.OidcConfig:
         raise _problem(exc) from exc
 
 
-def _directory(request: Request) -> oidc.ProviderDirectory:
+async def _directory(request: Request) -> oidc.ProviderDirectory:
     directory: oidc.ProviderDirectory | None = getattr(request.app.state, "oidc_providers", None)
     if directory is None:
         directory = request.app.state.oidc_providers = oidc.ProviderDirectory()

@@ -74,7 +74,7 @@ def _runtime(request: Request) -> ServiceRuntime:
     return runtime
 
 
-def _settings(request: Request) -> SubscriptionsSettings:
+async def _settings(request: Request) -> SubscriptionsSettings:
     settings = _runtime(request).settings
     assert isinstance(settings, SubscriptionsSettings)
     return settings
