@@ -7,6 +7,9 @@ concurrent clients for 20 s and prints p50/p99 latency and requests/s:
   bare      a bare FastAPI `async def` endpoint (the same machine, the same run: the yardstick)
   direct    GET /profiles?q=... on the directory itself
   gateway   GET /api/directory/profiles?q=... through the gateway (two hops)
+  uncached  the same as direct, on a second directory process that keeps no answers in memory
+            (DIRECTORY_SEARCH_CACHE_ENTRIES=0): what a search costs when nobody asked it since
+            the directory last changed
 
 Queries rotate through names, organisations, common words, typos and filters. Usage:
 
@@ -174,7 +177,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
-    parser.add_argument("--targets", default="bare,direct,gateway")
+    parser.add_argument("--targets", default="bare,direct,gateway,uncached")
     parser.add_argument("--hold", action="store_true", help="keep the stack running after")
     parser.add_argument("--against", type=Path, help="measure a held stack (its hold.json)")
     args = parser.parse_args()
@@ -195,7 +198,9 @@ def main() -> None:
         postgres.start()
         broker.start()
         server = postgres.url().rsplit("/", 1)[0]
-        ports = {name: free_port() for name in ("identity", "directory", "gateway", "bare")}
+        ports = {
+            name: free_port() for name in ("identity", "directory", "gateway", "bare", "uncached")
+        }
         env = dict(os.environ)
         env.update(
             {
@@ -270,6 +275,14 @@ def main() -> None:
                 stderr=log,
             )
         )
+        processes.append(
+            subprocess.Popen(
+                [python, "-m", "services.directory", "serve", "--port", str(ports["uncached"])],
+                env=env | {"DIRECTORY_SEARCH_CACHE_ENTRIES": "0"},
+                stdout=log,
+                stderr=log,
+            )
+        )
         (work / "bare_app.py").write_text(BARE_APP)
         processes.append(
             subprocess.Popen(
@@ -290,7 +303,7 @@ def main() -> None:
                 stderr=log,
             )
         )
-        for name in ("identity", "directory"):
+        for name in ("identity", "directory", "uncached"):
             wait_ready(f"http://127.0.0.1:{ports[name]}/readyz")
         # The gateway's readiness also wants feedback and content, which this bench leaves out.
         wait_ready(f"http://127.0.0.1:{ports['gateway']}/healthz")
@@ -321,6 +334,7 @@ def main() -> None:
             "bare": f"http://127.0.0.1:{ports['bare']}/hello",
             "direct": f"http://127.0.0.1:{ports['directory']}/profiles",
             "gateway": f"http://127.0.0.1:{ports['gateway']}/api/directory/profiles",
+            "uncached": f"http://127.0.0.1:{ports['uncached']}/profiles",
         }
         held = {
             "targets": targets,
@@ -328,7 +342,9 @@ def main() -> None:
             "pids": {
                 name: p.pid
                 for name, p in zip(
-                    ("identity", "directory", "gateway", "bare"), processes, strict=True
+                    ("identity", "directory", "gateway", "uncached", "bare"),
+                    processes,
+                    strict=True,
                 )
             },
             "database": server,
@@ -337,7 +353,8 @@ def main() -> None:
         }
         (work / "hold.json").write_text(json.dumps(held, indent=2))
         # Warm caches and connection pools, then measure each target in turn.
-        load(targets["gateway"], token, clients=4, seconds=3, processes=1)
+        for warm in ("gateway", "uncached"):
+            load(targets[warm], token, clients=4, seconds=3, processes=1)
         measure(targets, token, args)
         if args.hold:
             print(f"bench: holding the stack; details in {work / 'hold.json'}; Ctrl-C stops it")
