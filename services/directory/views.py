@@ -1,7 +1,7 @@
 """Read-side queries for the directory's API, with the privacy rules applied on the way out.
 
 Every path that returns profile data goes through `project_profile` (a whole profile) or
-`project_card` (a search result): both take the viewer, so no read path forgets privacy.
+`search_results_json` (search results): both take the viewer, so no read path forgets privacy.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from pydantic import TypeAdapter
 from sqlalchemy import and_, func, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -33,6 +34,7 @@ from services.directory.adapters.orm import (
     ProfileView,
 )
 from services.directory.adapters.search import MARK_START, MARK_STOP, ListedProfile
+from services.directory.adapters.search_cache import RememberedAnswer
 from services.directory.domain.model import (
     PrivateField,
     ProfileFacts,
@@ -45,6 +47,7 @@ from services.directory.domain.model import (
     visibility_settings,
     visible_fields,
 )
+from services.directory.schemas import ProfileCard, SearchResults
 
 ADMIN_ROLE = "programme_admin"
 
@@ -179,16 +182,56 @@ def _organisation(profile: Profile, organisation: Organisation | None) -> dict[s
     }
 
 
-def project_card(
+def search_results_json(
+    answer: RememberedAnswer, viewer: Viewer, *, labels: dict[str, str], now: datetime
+) -> bytes:
+    """A search's answer as this viewer may see it, as the JSON body of `SearchResults`.
+
+    Each card is projected and serialised once per relation set it is shown to and kept with
+    the answer (adapters/search_cache.py); the envelope (cursor, facets) once per answer.
+    """
+    if answer.labels is not labels:
+        answer.cards.clear()
+        answer.labels = labels
+    cards: list[bytes] = []
+    for index, hit in enumerate(answer.outcome.hits):
+        profile = hit.profile
+        related = viewer.relation_to(str(profile.member_id), profile.cohort_ids)
+        stale = is_stale(profile.confirmed_at, now)
+        key = (index, related, stale)
+        card = answer.cards.get(key)
+        if card is None:
+            card = _CARD.dump_json(
+                _CARD.validate_python(
+                    _card(profile, related, labels=labels, snippet=hit.snippet, stale=stale)
+                )
+            )
+            answer.cards[key] = card
+        cards.append(card)
+    if answer.envelope is None:
+        outcome = answer.outcome
+        envelope = SearchResults(
+            items=[], next_cursor=outcome.next_cursor, capped=outcome.capped, facets=outcome.facets
+        ).model_dump_json()
+        # Fields serialise in declaration order, so the cards go in after this prefix.
+        assert envelope.startswith(_NO_ITEMS)
+        answer.envelope = envelope[len(_NO_ITEMS) :].encode()
+    return b'{"items":[' + b",".join(cards) + b"]" + answer.envelope
+
+
+_CARD = TypeAdapter(ProfileCard)
+_NO_ITEMS = '{"items":[]'
+
+
+def _card(
     card: ListedProfile,
-    viewer: Viewer,
+    related: frozenset[Relation],
     *,
     labels: dict[str, str],
     snippet: str | None,
-    now: datetime,
+    stale: bool,
 ) -> dict[str, Any]:
-    """A search result: the listing fields plus the private fields this viewer may see."""
-    related = viewer.relation_to(str(card.member_id), frozenset(str(c.id) for c in card.cohorts))
+    """A search result: the listing fields plus the private fields these relations may see."""
     shown = visible_fields(visibility_settings(card.visibility), related)
     return {
         "member_id": card.member_id,
@@ -202,7 +245,7 @@ def project_card(
         "expertise": [{"slug": s, "label": labels.get(s, s)} for s in card.expertise],
         "cohorts": [{"id": c.id, "name": c.name, "year": c.year} for c in card.cohorts],
         **_contact(card, shown),
-        "stale": is_stale(card.confirmed_at, now),
+        "stale": stale,
         "snippet": _render_snippet(snippet),
     }
 

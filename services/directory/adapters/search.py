@@ -295,6 +295,10 @@ class ListedProfile:
     confirmed_at: datetime | None
     cohorts: tuple[CohortRef, ...]
 
+    @property
+    def cohort_ids(self) -> frozenset[str]:
+        return frozenset(str(c.id) for c in self.cohorts)
+
 
 @dataclass(frozen=True)
 class SearchHit:

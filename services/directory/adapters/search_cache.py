@@ -11,14 +11,33 @@ ones, which only makes the answer fresher). A writer's next search reads the gen
 commit made, so everyone reads their own writes, on any replica.
 
 Answers are the same for every viewer (privacy is applied to each card afterwards), so one
-member's search warms it for all.
+member's search warms it for all. Each answer also keeps its cards as JSON, one per kind of
+viewer a card has been shown to (views.search_results_json): a card's JSON depends only on
+the viewer's relations to that one member, so the next viewer with the same relations is
+sent the same bytes rather than a fresh projection.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from services.directory.adapters.search import SearchOutcome, SearchRequest
+from services.directory.domain.model import Relation
+
+#: Which card, seen by which relations, stale or not: everything a card's JSON depends on
+#: once its answer and the tag labels are fixed.
+CardKey = tuple[int, frozenset[Relation], bool]
+
+
+@dataclass(eq=False)
+class RememberedAnswer:
+    outcome: SearchOutcome
+    #: The answer serialised without its cards, made on first use.
+    envelope: bytes | None = None
+    cards: dict[CardKey, bytes] = field(default_factory=dict)
+    #: The tag labels the cards were made with: new labels mean new cards.
+    labels: dict[str, str] | None = None
 
 
 class SearchCache:
@@ -27,9 +46,9 @@ class SearchCache:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._generation = 0
-        self._answers: OrderedDict[SearchRequest, SearchOutcome] = OrderedDict()
+        self._answers: OrderedDict[SearchRequest, RememberedAnswer] = OrderedDict()
 
-    def get(self, generation: int, request: SearchRequest) -> SearchOutcome | None:
+    def get(self, generation: int, request: SearchRequest) -> RememberedAnswer | None:
         if generation > self._generation:
             # Everything held is from an older generation: none of it may be served again.
             self._answers.clear()
@@ -39,15 +58,20 @@ class SearchCache:
             self._answers.move_to_end(request)
         return found
 
-    def put(self, generation: int, request: SearchRequest, outcome: SearchOutcome) -> None:
+    def put(
+        self, generation: int, request: SearchRequest, outcome: SearchOutcome
+    ) -> RememberedAnswer:
+        """The answer, remembered unless it is off or was worked out at an older generation."""
+        remembered = RememberedAnswer(outcome)
         # A request that read an older generation while another moved the cache on must not
         # file its answer under the newer one.
         if self.capacity == 0 or generation != self._generation:
-            return
-        self._answers[request] = outcome
+            return remembered
+        self._answers[request] = remembered
         self._answers.move_to_end(request)
         while len(self._answers) > self.capacity:
             self._answers.popitem(last=False)
+        return remembered
 
     def __len__(self) -> int:
         return len(self._answers)

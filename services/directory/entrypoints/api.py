@@ -309,8 +309,8 @@ async def search_profiles(
     async with runtime.read_connection() as conn:
         viewer, generation = await views.load_searcher(conn, caller)
         labels = await views.tag_labels(conn)
-    outcome = cache.get(generation, request)
-    if outcome is None:
+    answer = cache.get(generation, request)
+    if answer is None:
         try:
             async with runtime.unit_of_work() as uow:
                 outcome = await search.answer(
@@ -329,23 +329,11 @@ async def search_profiles(
                     headers={"Retry-After": "1"},
                 ) from exc
             raise
-        cache.put(generation, request, outcome)
-    now = views.now()
-    items = [
-        views.project_card(hit.profile, viewer, labels=labels, snippet=hit.snippet, now=now)
-        for hit in outcome.hits
-    ]
-    results = SearchResults.model_validate(
-        {
-            "items": items,
-            "next_cursor": outcome.next_cursor,
-            "capped": outcome.capped,
-            "facets": outcome.facets,
-        }
-    )
-    # Validated once here and serialised by pydantic-core; returning the model instead would
-    # have FastAPI validate and encode it a second time (the response model still documents it).
-    return Response(results.model_dump_json(), media_type="application/json")
+        answer = cache.put(generation, request, outcome)
+    # Serialised in views (checked against SearchResults there); returning a model instead
+    # would have FastAPI validate and encode it again (the response model still documents it).
+    body = views.search_results_json(answer, viewer, labels=labels, now=views.now())
+    return Response(body, media_type="application/json")
 
 
 # -- one profile --------------------------------------------------------------------------------
