@@ -11,6 +11,7 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
 from services.chassis.config import ServiceSettings
 from services.chassis.health import health_router
+from services.chassis.heap import freeze_startup_heap
 from services.chassis.problems import install_problem_handlers
 from services.chassis.runtime import ServiceDefinition, ServiceRuntime
 from services.chassis.telemetry import setup_telemetry
@@ -28,6 +29,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        freeze_startup_heap()
         try:
             yield
         finally:

@@ -17,6 +17,7 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from starlette.middleware.cors import CORSMiddleware
 
 from services.chassis.health import Check, health_router
+from services.chassis.heap import freeze_startup_heap
 from services.chassis.problems import install_problem_handlers
 from services.chassis.telemetry import setup_telemetry
 from services.chassis.tokens import RemoteJwks, TokenVerifier
@@ -96,6 +97,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 issuer=settings.auth_issuer,
                 audience=settings.auth_audience,
             )
+            freeze_startup_heap()
             yield
 
     app = FastAPI(
