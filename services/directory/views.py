@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -52,51 +53,83 @@ from services.directory.schemas import ProfileCard, SearchResults
 ADMIN_ROLE = "programme_admin"
 
 
-_VIEWER = """
+_VIEWER = text("""
     SELECT
       ARRAY(SELECT cohort_id::text FROM cohort_memberships WHERE member_id = :id),
       ARRAY(SELECT other_id::text FROM connections WHERE member_id = :id),
-      ARRAY(SELECT principal_id::text FROM delegates WHERE delegate_id = :id),
-      CASE WHEN :generation THEN (SELECT generation FROM search_generation WHERE id = 1) END
-"""
+      ARRAY(SELECT principal_id::text FROM delegates WHERE delegate_id = :id)
+""")
 
 
 async def load_viewer(session: AsyncSession, principal: Principal) -> Viewer:
     """The caller's cohorts, connections and principals (whom they are delegate for): one query."""
-    viewer, _ = await _load_viewer(session, principal, generation=False)
-    return viewer
-
-
-async def load_searcher(
-    session: AsyncSession | AsyncConnection, principal: Principal
-) -> tuple[Viewer, int]:
-    """The viewer and the search generation (adapters/search_cache.py), in the same one query."""
-    viewer, generation = await _load_viewer(session, principal, generation=True)
-    assert generation is not None
-    return viewer, generation
-
-
-async def _load_viewer(
-    session: AsyncSession | AsyncConnection, principal: Principal, *, generation: bool
-) -> tuple[Viewer, int | None]:
     is_admin = principal.has_role(ADMIN_ROLE)
-    try:
-        member_id: UUID | None = UUID(principal.subject)
-    except ValueError:
-        member_id = None  # a service account: nobody's cohort, connection or delegate
-        if not generation:
-            return Viewer(member_id=principal.subject, is_admin=is_admin), None
-    row = (await session.execute(text(_VIEWER), {"id": member_id, "generation": generation})).one()
-    if member_id is None:
-        return Viewer(member_id=principal.subject, is_admin=is_admin), row[3]
-    viewer = Viewer(
+    member_id = searcher_key(principal)
+    if member_id is None:  # a service account: nobody's cohort, connection or delegate
+        return Viewer(member_id=principal.subject, is_admin=is_admin)
+    cohorts, connections, principals = (await session.execute(_VIEWER, {"id": member_id})).one()
+    return Viewer(
         member_id=str(member_id),
-        cohorts=frozenset(row[0]),
-        connections=frozenset(row[1]),
-        principals=frozenset(row[2]),
+        cohorts=frozenset(cohorts),
+        connections=frozenset(connections),
+        principals=frozenset(principals),
         is_admin=is_admin,
     )
-    return viewer, row[3]
+
+
+#: Many searchers at once (chassis/coalescing.py), with the search generation
+#: (adapters/search_cache.py) read in the same statement; one row even when no member asks.
+_SEARCHERS = text("""
+    SELECT g.generation, m.id,
+      ARRAY(SELECT cohort_id::text FROM cohort_memberships WHERE member_id = m.id),
+      ARRAY(SELECT other_id::text FROM connections WHERE member_id = m.id),
+      ARRAY(SELECT principal_id::text FROM delegates WHERE delegate_id = m.id)
+    FROM search_generation AS g
+    LEFT JOIN unnest(CAST(:ids AS uuid[])) AS m(id) ON true
+    WHERE g.id = 1
+""")
+
+
+def searcher_key(principal: Principal) -> UUID | None:
+    """The member behind a token; None for a service account."""
+    try:
+        return UUID(principal.subject)
+    except ValueError:
+        return None
+
+
+async def load_searchers(
+    connect: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
+    keys: Sequence[UUID | None],
+) -> dict[UUID | None, tuple[Viewer, int]]:
+    """Each searcher's relations, and the generation every one of their answers must be of.
+
+    Roles come from the token, not from here: `as_searcher` adds them.
+    """
+    ids = [key for key in keys if key is not None]
+    async with connect() as conn:
+        rows = (await conn.execute(_SEARCHERS, {"ids": ids})).all()
+    generation: int = rows[0][0]
+    found: dict[UUID | None, tuple[Viewer, int]] = {None: (Viewer(member_id=None), generation)}
+    for _, member_id, cohorts, connections, principals in rows:
+        if member_id is not None:
+            viewer = Viewer(
+                member_id=str(member_id),
+                cohorts=frozenset(cohorts),
+                connections=frozenset(connections),
+                principals=frozenset(principals),
+            )
+            found[member_id] = (viewer, generation)
+    return found
+
+
+def as_searcher(principal: Principal, viewer: Viewer) -> Viewer:
+    # A service account is a member of Convene to the privacy rules, related to nobody.
+    return replace(
+        viewer,
+        member_id=viewer.member_id or principal.subject,
+        is_admin=principal.has_role(ADMIN_ROLE),
+    )
 
 
 async def cohorts_of(session: AsyncSession, member_ids: Iterable[UUID]) -> dict[UUID, list[Cohort]]:
@@ -121,11 +154,19 @@ TAG_CACHE_SECONDS = 30.0
 _tag_cache: tuple[float, dict[str, str]] | None = None
 
 
+def remembered_tag_labels() -> dict[str, str] | None:
+    """The labels, if read within TAG_CACHE_SECONDS (so a caller need not get a connection)."""
+    if _tag_cache is not None and time.monotonic() - _tag_cache[0] < TAG_CACHE_SECONDS:
+        return _tag_cache[1]
+    return None
+
+
 async def tag_labels(session: AsyncSession | AsyncConnection) -> dict[str, str]:
     global _tag_cache
+    remembered = remembered_tag_labels()
+    if remembered is not None:
+        return remembered
     now_ = time.monotonic()
-    if _tag_cache is not None and now_ - _tag_cache[0] < TAG_CACHE_SECONDS:
-        return _tag_cache[1]
     rows = await session.execute(select(ExpertiseTag.slug, ExpertiseTag.label))
     labels = {slug: label for slug, label in rows}
     _tag_cache = (now_, labels)

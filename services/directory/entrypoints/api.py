@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
@@ -15,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from services.chassis.auth import CurrentPrincipal, require_role
+from services.chassis.coalescing import Coalescer
 from services.chassis.database import UnitOfWork
 from services.chassis.problems import DomainProblems, Problem
-from services.chassis.runtime import RuntimeDep, UnitOfWorkDep
+from services.chassis.runtime import RuntimeDep, ServiceRuntime, UnitOfWorkDep
 from services.chassis.tokens import Principal
 from services.directory import handlers, views
 from services.directory.adapters import search
@@ -98,6 +100,20 @@ async def _search_cache(request: Request) -> SearchCache:
 
 
 SearchCacheDep = Annotated[SearchCache, Depends(_search_cache)]
+Searchers = Coalescer[UUID | None, tuple[Viewer, int]]
+
+
+async def _searchers(request: Request) -> Searchers:
+    """One per app: concurrent searches share the statement that reads who is searching."""
+    state = request.app.state
+    if not hasattr(state, "searchers"):
+        runtime: ServiceRuntime = state.runtime
+        state.searchers = Coalescer(partial(views.load_searchers, runtime.read_connection))
+    searchers: Searchers = state.searchers
+    return searchers
+
+
+SearchersDep = Annotated[Searchers, Depends(_searchers)]
 ProgrammeAdmin = Annotated[Principal, Depends(require_role("programme_admin"))]
 
 
@@ -273,6 +289,7 @@ async def search_profiles(
     caller: CurrentPrincipal,
     settings: SettingsDep,
     cache: SearchCacheDep,
+    searchers: SearchersDep,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     sector: FilterParam = None,
     region: FilterParam = None,
@@ -304,11 +321,15 @@ async def search_profiles(
             raise Problem(400, "Bad cursor", str(exc), "bad-cursor") from exc
     request = search.SearchRequest(terms, filters, effective_sort, limit, after, tuple(wanted))
     _ensure_person(caller)
-    # An answer from memory needs only this one statement, so it runs outside a transaction;
-    # the answer itself, when it must be worked out, runs in one (with a statement timeout).
-    async with runtime.read_connection() as conn:
-        viewer, generation = await views.load_searcher(conn, caller)
-        labels = await views.tag_labels(conn)
+    # An answer from memory needs only the statement that reads the searcher and the
+    # generation (shared with concurrent searches, outside a transaction); the answer itself,
+    # when it must be worked out, runs in a transaction with a statement timeout.
+    found, generation = await searchers.get(views.searcher_key(caller))
+    viewer = views.as_searcher(caller, found)
+    labels = views.remembered_tag_labels()
+    if labels is None:
+        async with runtime.read_connection() as conn:
+            labels = await views.tag_labels(conn)
     answer = cache.get(generation, request)
     if answer is None:
         try:

@@ -3,6 +3,7 @@ another: a second directory replica sees every change at once, and privacy appli
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -113,3 +114,28 @@ async def test_the_same_answer_shows_each_viewer_only_what_they_may_see(client, 
         (contact.member_id, email),
         (stranger.member_id, None),
     ]
+
+
+async def test_searches_made_at_the_same_moment_each_show_their_own_viewer_s_fields(
+    client, stack
+) -> None:
+    # Concurrent searches share the statement that reads who is searching
+    # (chassis/coalescing.py): each must still be answered for its own viewer.
+    mark = f"Sametime{uuid.uuid4().hex[:6]}"
+    email = f"nia.{mark.lower()}@example.gov.uk"
+    owner = await listed_member(client, stack, f"Nia {mark}", email=email)
+    kept = await client.patch(
+        owner.path, json={"visibility": {"email": "connections"}}, headers=owner.headers
+    )
+    assert kept.status_code == 200, kept.text
+    contact = await listed_member(client, stack, f"Cai Tact{mark}")
+    await connect(client, contact, owner)
+    stranger = await draft_member(client, stack, f"Sian Ranger{mark}")
+
+    viewers = [contact, stranger] * 6
+    answers = await asyncio.gather(
+        *(client.get(SEARCH, params={"q": mark}, headers=who.headers) for who in viewers)
+    )
+
+    seen = [cards(answer)[owner.member_id]["email"] for answer in answers]
+    assert seen == [email, None] * 6
