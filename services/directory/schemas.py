@@ -19,6 +19,7 @@ from services.directory.domain.model import (
     Sector,
     Visibility,
 )
+from services.directory.domain.search_query import MAX_QUERY_CHARS
 
 BIO_MAX_CHARS = 2000
 
@@ -183,6 +184,34 @@ class ProfileCard(BaseModel):
     stale: bool = False
     snippet: str | None = Field(
         default=None, description="HTML-escaped bio extract, matches in <mark>."
+    )
+
+
+_ALTERNATIVES = "Several values are alternatives: repeat the parameter or separate with commas."
+
+
+class SearchQuery(BaseModel):
+    """The query string of `GET /profiles`, read in one validation (chassis/query.py)."""
+
+    q: str = Field(
+        "",
+        max_length=MAX_QUERY_CHARS,
+        description="Words to look for in names, titles, organisations, expertise and bios.",
+    )
+    sector: list[str] = Field([], description=f"Sector values. {_ALTERNATIVES}")
+    region: list[str] = Field([], description=f"Region values. {_ALTERNATIVES}")
+    organisation: list[str] = Field([], description=f"Organisation ids. {_ALTERNATIVES}")
+    cohort: list[str] = Field([], description=f"Cohort ids. {_ALTERNATIVES}")
+    expertise: list[str] = Field([], description=f"Expertise tag slugs. {_ALTERNATIVES}")
+    sort: Literal["relevance", "name"] = Field(
+        "relevance", description="`relevance` needs words in `q`; without them, by name."
+    )
+    facets: list[str] = Field(
+        [], description="Facets to count: sector, region, organisation, cohort, expertise."
+    )
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(
+        None, max_length=400, description="`next_cursor` from the previous page."
     )
 
 

@@ -19,6 +19,7 @@ from services.chassis.auth import CurrentPrincipal, require_role
 from services.chassis.coalescing import Coalescer
 from services.chassis.database import UnitOfWork
 from services.chassis.problems import DomainProblems, Problem
+from services.chassis.query import query_model
 from services.chassis.runtime import RuntimeDep, ServiceRuntime, UnitOfWorkDep
 from services.chassis.tokens import Principal
 from services.directory import handlers, views
@@ -52,7 +53,7 @@ from services.directory.domain.model import (
     Viewer,
     Visibility,
 )
-from services.directory.domain.search_query import MAX_QUERY_CHARS, parse_query
+from services.directory.domain.search_query import parse_query
 from services.directory.schemas import (
     ActivityPage,
     ActivityRead,
@@ -73,6 +74,7 @@ from services.directory.schemas import (
     ProfileUpdate,
     ReportCreate,
     ReportRead,
+    SearchQuery,
     SearchResults,
     TagRead,
     ViewPage,
@@ -220,9 +222,9 @@ admin_router = APIRouter(tags=["administration"])
 MAX_FILTER_VALUES = 20
 
 
-def _facet_names(raw: list[str] | None) -> list[str]:
+def _facet_names(raw: list[str]) -> list[str]:
     names: list[str] = []
-    for item in raw or []:
+    for item in raw:
         for name in item.split(","):
             name = name.strip()
             if not name:
@@ -239,9 +241,9 @@ def _facet_names(raw: list[str] | None) -> list[str]:
     return names
 
 
-def _values(raw: list[str] | None, name: str, convert: Callable[[str], T]) -> tuple[T, ...]:
+def _values(raw: list[str], name: str, convert: Callable[[str], T]) -> tuple[T, ...]:
     """A filter's values: the parameter repeated and/or comma-separated (`sector=a,b`)."""
-    parts = [p.strip() for item in raw or [] for p in item.split(",") if p.strip()]
+    parts = [p.strip() for item in raw for p in item.split(",") if p.strip()]
     if len(parts) > MAX_FILTER_VALUES:
         raise Problem(
             422,
@@ -270,7 +272,8 @@ def _tag(value: str) -> str:
     return value
 
 
-FilterParam = Annotated[list[str] | None, Query()]
+_read_search_query, _SEARCH_QUERY_DOCS = query_model(SearchQuery)
+SearchQueryDep = Annotated[SearchQuery, Depends(_read_search_query)]
 
 
 @profiles_router.get(
@@ -283,6 +286,7 @@ FilterParam = Annotated[list[str] | None, Query()]
         "(alternatives); `facets=sector,region,...` adds counts. Keyset pages: pass "
         "`next_cursor` as `cursor`."
     ),
+    openapi_extra=_SEARCH_QUERY_DOCS,
 )
 async def search_profiles(
     runtime: RuntimeDep,
@@ -290,36 +294,31 @@ async def search_profiles(
     settings: SettingsDep,
     cache: SearchCacheDep,
     searchers: SearchersDep,
-    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
-    sector: FilterParam = None,
-    region: FilterParam = None,
-    organisation: FilterParam = None,
-    cohort: FilterParam = None,
-    expertise: FilterParam = None,
-    sort: Literal["relevance", "name"] = "relevance",
-    facets: Annotated[list[str] | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    query: SearchQueryDep,
 ) -> Response:
-    wanted = _facet_names(facets)
-    terms = parse_query(q)
+    wanted = _facet_names(query.facets)
+    terms = parse_query(query.q)
     filters = search.SearchFilters(
-        sector=tuple(s.value for s in _values(sector, "sector", Sector)),
-        region=tuple(r.value for r in _values(region, "region", Region)),
-        organisation=_values(organisation, "organisation", UUID),
-        cohort=_values(cohort, "cohort", UUID),
-        expertise=_values(expertise, "expertise", _tag),
+        sector=tuple(s.value for s in _values(query.sector, "sector", Sector)),
+        region=tuple(r.value for r in _values(query.region, "region", Region)),
+        organisation=_values(query.organisation, "organisation", UUID),
+        cohort=_values(query.cohort, "cohort", UUID),
+        expertise=_values(query.expertise, "expertise", _tag),
     )
-    effective_sort = sort if terms else "name"
+    effective_sort = query.sort if terms else "name"
     after = None
-    if cursor:
+    if query.cursor:
         try:
             after = search.SearchCursor.decode(
-                cursor, fingerprint=filters.fingerprint(terms, effective_sort), sort=effective_sort
+                query.cursor,
+                fingerprint=filters.fingerprint(terms, effective_sort),
+                sort=effective_sort,
             )
         except search.BadCursor as exc:
             raise Problem(400, "Bad cursor", str(exc), "bad-cursor") from exc
-    request = search.SearchRequest(terms, filters, effective_sort, limit, after, tuple(wanted))
+    request = search.SearchRequest(
+        terms, filters, effective_sort, query.limit, after, tuple(wanted)
+    )
     _ensure_person(caller)
     # An answer from memory needs only the statement that reads the searcher and the
     # generation (shared with concurrent searches, outside a transaction); the answer itself,
