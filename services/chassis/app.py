@@ -14,7 +14,7 @@ from services.chassis.health import health_router
 from services.chassis.heap import freeze_startup_heap
 from services.chassis.problems import install_problem_handlers
 from services.chassis.runtime import ServiceDefinition, ServiceRuntime
-from services.chassis.telemetry import setup_telemetry
+from services.chassis.telemetry import setup_telemetry, telemetry_enabled
 
 
 def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
@@ -24,7 +24,8 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     """
     setup_telemetry(f"convene-{definition.name}")
     runtime = ServiceRuntime(definition, settings)
-    SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
+    if telemetry_enabled():
+        SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -47,5 +48,6 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     app.include_router(health_router(runtime.readiness_checks))
     for router in definition.routers:
         app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    if telemetry_enabled():
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     return app

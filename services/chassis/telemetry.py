@@ -2,7 +2,8 @@
 
 With `OTEL_EXPORTER_OTLP_ENDPOINT` (or a per-signal endpoint) set, everything is exported over
 OTLP/HTTP to a collector; without it, spans are still created (so trace ids reach logs and
-Kafka headers) but go nowhere. A provider installed earlier (a test's) is kept.
+Kafka headers) but go nowhere. A provider installed earlier (a test's) is kept. With
+`OTEL_SDK_DISABLED=true` nothing is recorded and the apps leave their instrumentation out.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ def _otlp_configured(signal: str) -> bool:
         os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         or os.environ.get(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")
     )
+
+
+def telemetry_enabled() -> bool:
+    """False when the operator switched OpenTelemetry off (`OTEL_SDK_DISABLED=true`).
+
+    The SDK then records nothing, but instrumentation hooks still run on every request and
+    every upstream call (about a tenth of the gateway's CPU per proxied search): with
+    telemetry off, the apps do not install them at all.
+    """
+    return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() != "true"
 
 
 def setup_telemetry(service_name: str) -> None:

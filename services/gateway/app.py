@@ -19,7 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 from services.chassis.health import Check, health_router
 from services.chassis.heap import freeze_startup_heap
 from services.chassis.problems import install_problem_handlers
-from services.chassis.telemetry import setup_telemetry
+from services.chassis.telemetry import setup_telemetry, telemetry_enabled
 from services.chassis.tokens import RemoteJwks, TokenVerifier
 from services.gateway.config import GatewaySettings
 from services.gateway.edge import EdgeMiddleware
@@ -74,7 +74,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 total=settings.upstream_timeout_seconds,
                 connect=settings.upstream_connect_timeout_seconds,
             ),
-            trace_configs=[create_trace_config()],
+            trace_configs=[create_trace_config()] if telemetry_enabled() else [],
             # The services' answers are passed on as they are: no cookie jar of the gateway's.
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
@@ -89,7 +89,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             ) as client,
         ):
-            HTTPXClientInstrumentor.instrument_client(client)
+            if telemetry_enabled():
+                HTTPXClientInstrumentor.instrument_client(client)
             app.state.upstream_client = upstream_client
             app.state.http = client
             app.state.token_verifier = TokenVerifier(
@@ -166,9 +167,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     # Outermost: the server span and HTTP metrics for every request, named without walking
     # every route for API calls (telemetry.py).
-    app.add_middleware(
-        OpenTelemetryMiddleware,
-        excluded_urls="healthz,readyz,assets",
-        default_span_details=span_details_for(set(app.state.upstreams)),
-    )
+    if telemetry_enabled():
+        app.add_middleware(
+            OpenTelemetryMiddleware,
+            excluded_urls="healthz,readyz,assets",
+            default_span_details=span_details_for(set(app.state.upstreams)),
+        )
     return app
