@@ -14,7 +14,11 @@ from services.chassis.health import health_router
 from services.chassis.heap import freeze_startup_heap
 from services.chassis.problems import install_problem_handlers
 from services.chassis.runtime import ServiceDefinition, ServiceRuntime
-from services.chassis.telemetry import setup_telemetry, telemetry_enabled
+from services.chassis.telemetry import (
+    FASTAPI_OWN_TELEMETRY_OFF,
+    setup_telemetry,
+    telemetry_enabled,
+)
 
 
 def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
@@ -41,6 +45,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        telemetry=FASTAPI_OWN_TELEMETRY_OFF,
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier

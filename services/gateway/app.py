@@ -19,7 +19,11 @@ from starlette.middleware.cors import CORSMiddleware
 from services.chassis.health import Check, health_router
 from services.chassis.heap import freeze_startup_heap
 from services.chassis.problems import install_problem_handlers
-from services.chassis.telemetry import setup_telemetry, telemetry_enabled
+from services.chassis.telemetry import (
+    FASTAPI_OWN_TELEMETRY_OFF,
+    setup_telemetry,
+    telemetry_enabled,
+)
 from services.chassis.tokens import RemoteJwks, TokenVerifier
 from services.gateway.config import GatewaySettings
 from services.gateway.edge import EdgeMiddleware
@@ -109,6 +113,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        telemetry=FASTAPI_OWN_TELEMETRY_OFF,
     )
     app.state.settings = settings
     app.state.upstreams = build_upstreams(settings)
