@@ -294,10 +294,11 @@ class ListedProfile:
     visibility: dict[str, str]
     confirmed_at: datetime | None
     cohorts: tuple[CohortRef, ...]
+    #: What a viewer's cohorts are compared with, on every search this card is shown in.
+    cohort_ids: frozenset[str] = field(init=False)
 
-    @property
-    def cohort_ids(self) -> frozenset[str]:
-        return frozenset(str(c.id) for c in self.cohorts)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cohort_ids", frozenset(str(c.id) for c in self.cohorts))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
@@ -20,7 +21,7 @@ from services.chassis.coalescing import Coalescer
 from services.chassis.database import UnitOfWork
 from services.chassis.problems import DomainProblems, Problem
 from services.chassis.query import query_model
-from services.chassis.runtime import RuntimeDep, ServiceRuntime, UnitOfWorkDep
+from services.chassis.runtime import ServiceRuntime, UnitOfWorkDep
 from services.chassis.tokens import Principal
 from services.directory import handlers, views
 from services.directory.adapters import search
@@ -92,30 +93,38 @@ async def _settings(request: Request) -> DirectorySettings:
 SettingsDep = Annotated[DirectorySettings, Depends(_settings)]
 
 
-async def _search_cache(request: Request) -> SearchCache:
-    """One per app (each replica its own), made on first use from the app's settings."""
-    state = request.app.state
-    if not hasattr(state, "search_cache"):
-        state.search_cache = SearchCache((await _settings(request)).search_cache_entries)
-    cache: SearchCache = state.search_cache
-    return cache
-
-
-SearchCacheDep = Annotated[SearchCache, Depends(_search_cache)]
 Searchers = Coalescer[UUID | None, tuple[Viewer, int]]
 
 
-async def _searchers(request: Request) -> Searchers:
-    """One per app: concurrent searches share the statement that reads who is searching."""
+@dataclass(frozen=True)
+class Searching:
+    """What search keeps per app (each replica its own), in one dependency: the route is the
+    hottest in the directory, and FastAPI resolves each dependency anew on every request."""
+
+    runtime: ServiceRuntime
+    settings: DirectorySettings
+    #: Answers, per generation (adapters/search_cache.py).
+    answers: SearchCache
+    #: Concurrent searches share the statement that reads who is searching.
+    searchers: Searchers
+
+
+async def _searching(request: Request) -> Searching:
     state = request.app.state
-    if not hasattr(state, "searchers"):
+    if not hasattr(state, "searching"):
         runtime: ServiceRuntime = state.runtime
-        state.searchers = Coalescer(partial(views.load_searchers, runtime.read_connection))
-    searchers: Searchers = state.searchers
-    return searchers
+        settings: DirectorySettings = runtime.settings  # type: ignore[assignment]
+        state.searching = Searching(
+            runtime=runtime,
+            settings=settings,
+            answers=SearchCache(settings.search_cache_entries),
+            searchers=Coalescer(partial(views.load_searchers, runtime.read_connection)),
+        )
+    searching: Searching = state.searching
+    return searching
 
 
-SearchersDep = Annotated[Searchers, Depends(_searchers)]
+SearchingDep = Annotated[Searching, Depends(_searching)]
 ProgrammeAdmin = Annotated[Principal, Depends(require_role("programme_admin"))]
 
 
@@ -289,11 +298,8 @@ SearchQueryDep = Annotated[SearchQuery, Depends(_read_search_query)]
     openapi_extra=_SEARCH_QUERY_DOCS,
 )
 async def search_profiles(
-    runtime: RuntimeDep,
+    searching: SearchingDep,
     caller: CurrentPrincipal,
-    settings: SettingsDep,
-    cache: SearchCacheDep,
-    searchers: SearchersDep,
     query: SearchQueryDep,
 ) -> Response:
     wanted = _facet_names(query.facets)
@@ -323,7 +329,8 @@ async def search_profiles(
     # An answer from memory needs only the statement that reads the searcher and the
     # generation (shared with concurrent searches, outside a transaction); the answer itself,
     # when it must be worked out, runs in a transaction with a statement timeout.
-    found, generation = await searchers.get(views.searcher_key(caller))
+    runtime, settings, cache = searching.runtime, searching.settings, searching.answers
+    found, generation = await searching.searchers.get(views.searcher_key(caller))
     viewer = views.as_searcher(caller, found)
     labels = views.remembered_tag_labels()
     if labels is None:

@@ -53,7 +53,7 @@ async def test_a_replica_shows_a_change_made_elsewhere_on_its_next_search(
     for _ in range(2):
         before = cards(await replica.get(DIRECT, params=query, headers=viewer.headers))
         assert before[leader.member_id]["job_title"] == "Chief Executive"
-    assert len(replica.app.state.search_cache) > 0  # type: ignore[attr-defined]
+    assert len(replica.app.state.searching.answers) > 0  # type: ignore[attr-defined]
 
     # The change goes through the gateway to the other replica; nothing tells this one.
     patched = await client.patch(
