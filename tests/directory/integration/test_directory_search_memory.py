@@ -90,11 +90,9 @@ async def test_a_replica_shows_a_change_made_elsewhere_on_its_next_search(
     assert leader.member_id not in gone
 
 
-async def test_the_same_answer_shows_each_viewer_only_what_they_may_see(client, stack) -> None:
-    mark = f"Sharedanswer{uuid.uuid4().hex[:6]}"
-    owner = await listed_member(
-        client, stack, f"Olwen {mark}", email=f"olwen.{mark.lower()}@example.gov.uk"
-    )
+async def owner_contact_and_stranger(client, stack, mark: str, email: str):  # type: ignore[no-untyped-def]
+    """A listed owner whose email only connections see, one connection, one stranger."""
+    owner = await listed_member(client, stack, f"Olwen {mark}", email=email)
     kept = await client.patch(
         owner.path, json={"visibility": {"email": "connections"}}, headers=owner.headers
     )
@@ -102,6 +100,14 @@ async def test_the_same_answer_shows_each_viewer_only_what_they_may_see(client, 
     contact = await listed_member(client, stack, f"Colm Tact{mark}")
     await connect(client, contact, owner)
     stranger = await draft_member(client, stack, f"Stan Ranger{mark}")
+    return owner, contact, stranger
+
+
+async def test_the_same_answer_shows_each_viewer_only_what_they_may_see(client, stack) -> None:
+    mark = f"Sharedanswer{uuid.uuid4().hex[:6]}"
+    owner, contact, stranger = await owner_contact_and_stranger(
+        client, stack, mark, f"olwen.{mark.lower()}@example.gov.uk"
+    )
 
     seen: list[tuple[str, str | None]] = []
     for who in (contact, stranger, contact, stranger):
@@ -123,14 +129,7 @@ async def test_searches_made_at_the_same_moment_each_show_their_own_viewer_s_fie
     # (chassis/coalescing.py): each must still be answered for its own viewer.
     mark = f"Sametime{uuid.uuid4().hex[:6]}"
     email = f"nia.{mark.lower()}@example.gov.uk"
-    owner = await listed_member(client, stack, f"Nia {mark}", email=email)
-    kept = await client.patch(
-        owner.path, json={"visibility": {"email": "connections"}}, headers=owner.headers
-    )
-    assert kept.status_code == 200, kept.text
-    contact = await listed_member(client, stack, f"Cai Tact{mark}")
-    await connect(client, contact, owner)
-    stranger = await draft_member(client, stack, f"Sian Ranger{mark}")
+    owner, contact, stranger = await owner_contact_and_stranger(client, stack, mark, email)
 
     viewers = [contact, stranger] * 6
     answers = await asyncio.gather(
