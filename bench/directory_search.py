@@ -11,10 +11,13 @@ concurrent clients for 20 s and prints p50/p99 latency and requests/s:
             (DIRECTORY_SEARCH_CACHE_ENTRIES=0): what a search costs when nobody asked it since
             the directory last changed
 
-Queries rotate through names, organisations, common words, typos and filters. Usage:
+Queries rotate through names, organisations, common words, typos and filters. The load
+generator is aiohttp: httpx spent ~0.7 ms of CPU per request on the same two cores, so it, not
+the servers, set the pace (bare 2,000 req/s with httpx, 7,000 with aiohttp); `--client httpx`
+reproduces the figures measured that way before 7 December 2026. Usage:
 
   python bench/directory_search.py [--profiles 100000] [--clients 16] [--seconds 20]
-      [--targets bare,direct,gateway] [--hold]
+      [--targets bare,direct,gateway] [--client aiohttp|httpx] [--hold]
 
 `--hold` keeps the stack running after the figures (its addresses and a token are written to
 `hold.json` in the work folder) so a profiler can be attached: `py-spy top --pid <directory>`,
@@ -35,7 +38,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
+import yarl
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -69,13 +74,15 @@ async def hello() -> dict[str, str]:
 """
 
 
-def _client_process(url: str, token: str, seconds: float, clients: int, queue) -> None:  # type: ignore[no-untyped-def]
+def _client_process(  # type: ignore[no-untyped-def]
+    url: str, token: str, seconds: float, clients: int, client_kind: str, queue
+) -> None:
     latencies: list[float] = []
     errors = 0
+    headers = {"Authorization": f"Bearer {token}"}
 
-    async def one_client(offset: int) -> None:
+    async def with_httpx(offset: int) -> None:
         nonlocal errors
-        headers = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(timeout=10, headers=headers) as client:
             deadline = time.perf_counter() + seconds
             index = offset
@@ -88,6 +95,26 @@ def _client_process(url: str, token: str, seconds: float, clients: int, queue) -
                 if response.status_code != 200:
                     errors += 1
 
+    async def with_aiohttp(offset: int) -> None:
+        nonlocal errors
+        # Encoded once: the figures are the server's, not the load generator's URL building.
+        urls = [yarl.URL(url).with_query(params) for params in QUERIES]
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(headers=headers, timeout=timeout) as client:
+            deadline = time.perf_counter() + seconds
+            index = offset
+            while time.perf_counter() < deadline:
+                target = urls[index % len(urls)]
+                index += 1
+                started = time.perf_counter()
+                async with client.get(target) as response:
+                    await response.read()
+                latencies.append(time.perf_counter() - started)
+                if response.status != 200:
+                    errors += 1
+
+    one_client = with_aiohttp if client_kind == "aiohttp" else with_httpx
+
     async def main() -> None:
         await asyncio.gather(*(one_client(i * 3) for i in range(clients)))
 
@@ -95,14 +122,25 @@ def _client_process(url: str, token: str, seconds: float, clients: int, queue) -
     queue.put((latencies, errors))
 
 
-def load(url: str, token: str, *, clients: int, seconds: float, processes: int) -> dict[str, float]:
+def load(
+    url: str,
+    token: str,
+    *,
+    clients: int,
+    seconds: float,
+    processes: int,
+    client_kind: str = "aiohttp",
+) -> dict[str, float]:
     """`clients` concurrent clients spread over `processes` load-generator processes."""
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     per_process = [
         clients // processes + (1 if i < clients % processes else 0) for i in range(processes)
     ]
     workers = [
-        multiprocessing.Process(target=_client_process, args=(url, token, seconds, n, queue))
+        multiprocessing.Process(
+            target=_client_process,
+            args=(url, token, seconds, n, client_kind, queue),
+        )
         for n in per_process
         if n
     ]
@@ -139,6 +177,7 @@ def measure(targets: dict[str, str], token: str, args: argparse.Namespace) -> No
             clients=args.clients,
             seconds=args.seconds,
             processes=args.processes,
+            client_kind=args.client,
         )
         r = results[name]
         print(
@@ -150,8 +189,8 @@ def measure(targets: dict[str, str], token: str, args: argparse.Namespace) -> No
         ratios = ", ".join(f"{n} {results[n]['rps'] / bare:.2f}" for n in results if n != "bare")
         print(f"ratio to bare: {ratios}   (targets: direct >= 0.50, gateway >= 0.33, p99 <= 25 ms)")
     print(
-        f"machine: {os.cpu_count()} CPUs; {args.clients} clients over {args.processes} "
-        f"load processes on the same machine; load average before "
+        f"machine: {os.cpu_count()} CPUs; {args.clients} {args.client} clients over "
+        f"{args.processes} load processes on the same machine; load average before "
         f"{' '.join(f'{x:.2f}' for x in load_before)}, after "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
@@ -177,6 +216,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
+    parser.add_argument(
+        "--client",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="the load generator's HTTP client (httpx: the figures before 7 Dec 2026)",
+    )
     parser.add_argument("--targets", default="bare,direct,gateway,uncached")
     parser.add_argument("--hold", action="store_true", help="keep the stack running after")
     parser.add_argument("--against", type=Path, help="measure a held stack (its hold.json)")
