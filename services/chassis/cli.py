@@ -81,12 +81,10 @@ def run_service_cli(
                 time.sleep(2)
         print(f"{program}: database is at the latest revision")
     elif args.command == "serve":
-        import uvicorn
-
+        from services.chassis import serving
         from services.chassis.app import create_service_app
 
-        app = create_service_app(definition, settings)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+        serving.serve(create_service_app(definition, settings), host=args.host, port=args.port)
     elif args.command == "replay":
         from services.chassis.database import create_engine
         from services.chassis.relay import replay

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-import uvicorn
-
+from services.chassis import serving
 from services.chassis.config import load_settings
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
@@ -27,7 +26,7 @@ def main() -> None:
         print("convene-gateway: no database, nothing to migrate")
         return
     settings = load_settings(GatewaySettings, "convene-gateway")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
+    serving.serve(create_app(settings), host=args.host, port=args.port)
 
 
 main()

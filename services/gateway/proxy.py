@@ -36,6 +36,9 @@ HOP_BY_HOP = {
     "content-length",
 }
 NOT_FORWARDED = HOP_BY_HOP | {"x-forwarded-for", "x-request-id", "cookie"}
+#: Not passed back: the client has already decoded any content-encoding, and the gateway's own
+#: server sends its Date and Server (a second Date would make the response malformed).
+NOT_RETURNED = HOP_BY_HOP | {"content-encoding", "date", "server"}
 
 router = APIRouter()
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -164,10 +167,9 @@ async def _forward(service: str, path: str, request: Request) -> Response:
         headers=headers,
         content=body,
     )
-    # The client has already decoded any content-encoding, so that header is not passed on.
     response = Response(answer.content, status_code=answer.status_code)
     # items() keeps repeated headers apart: two Set-Cookie headers must stay two.
     for name, value in answer.headers.items():
-        if name.lower() not in HOP_BY_HOP and name.lower() != "content-encoding":
+        if name.lower() not in NOT_RETURNED:
             response.headers.append(name, value)
     return response

@@ -32,6 +32,9 @@ def assert_secure(response: httpx.Response) -> None:
     assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
     assert "Traceback" not in response.text
+    # Singleton fields (RFC 9110): the gateway's own, never a service's as well.
+    for singleton in ("date", "server", "content-type"):
+        assert len(response.headers.get_list(singleton)) <= 1, f"{singleton} twice"
 
 
 async def test_every_kind_of_response_carries_the_security_headers(stack) -> None:
