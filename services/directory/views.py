@@ -229,11 +229,18 @@ def search_results_json(
     """A search's answer as this viewer may see it, as the JSON body of `SearchResults`.
 
     Each card is projected and serialised once per relation set it is shown to and kept with
-    the answer (adapters/search_cache.py); the envelope (cursor, facets) once per answer.
+    the answer (adapters/search_cache.py); the envelope (cursor, facets) once per answer; and
+    the whole body once for every member related to nobody on the page.
     """
     if answer.labels is not labels:
         answer.cards.clear()
+        answer.to_anyone = None
         answer.labels = labels
+    to_anyone = answer.related_to_nobody(viewer)
+    if to_anyone and answer.to_anyone is not None:
+        body, until = answer.to_anyone
+        if until is None or now <= until:
+            return body
     cards: list[bytes] = []
     for index, hit in enumerate(answer.outcome.hits):
         profile = hit.profile
@@ -257,7 +264,10 @@ def search_results_json(
         # Fields serialise in declaration order, so the cards go in after this prefix.
         assert envelope.startswith(_NO_ITEMS)
         answer.envelope = envelope[len(_NO_ITEMS) :].encode()
-    return b'{"items":[' + b",".join(cards) + b"]" + answer.envelope
+    body = b'{"items":[' + b",".join(cards) + b"]" + answer.envelope
+    if to_anyone:
+        answer.to_anyone = (body, answer.turns_stale_at(now))
+    return body
 
 
 _CARD = TypeAdapter(ProfileCard)

@@ -14,16 +14,19 @@ Answers are the same for every viewer (privacy is applied to each card afterward
 member's search warms it for all. Each answer also keeps its cards as JSON, one per kind of
 viewer a card has been shown to (views.search_results_json): a card's JSON depends only on
 the viewer's relations to that one member, so the next viewer with the same relations is
-sent the same bytes rather than a fresh projection.
+sent the same bytes rather than a fresh projection. Most searchers are related to nobody on
+the page they get (not themselves, a connection, a cohort-mate or someone they are delegate
+for): to them the whole body is the same, and is kept whole (`RememberedAnswer.to_anyone`).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.directory.adapters.search import SearchOutcome, SearchRequest
-from services.directory.domain.model import Relation
+from services.directory.domain.model import Relation, Viewer, stale_from
 
 #: Which card, seen by which relations, stale or not: everything a card's JSON depends on
 #: once its answer and the tag labels are fixed.
@@ -38,6 +41,36 @@ class RememberedAnswer:
     cards: dict[CardKey, bytes] = field(default_factory=dict)
     #: The tag labels the cards were made with: new labels mean new cards.
     labels: dict[str, str] | None = None
+    #: The whole body as a member related to nobody on the page sees it, and the moment it
+    #: stops holding (a card turns stale); made on first use.
+    to_anyone: tuple[bytes, datetime | None] | None = None
+    members: frozenset[str] = field(init=False)
+    cohorts: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        profiles = [hit.profile for hit in self.outcome.hits]
+        self.members = frozenset(str(p.member_id) for p in profiles)
+        self.cohorts = frozenset().union(*(p.cohort_ids for p in profiles))
+
+    def related_to_nobody(self, viewer: Viewer) -> bool:
+        """A member who is nobody on this page: not themselves, a connection, a cohort-mate or
+        anyone they are delegate for (so every card shows them members-level fields only)."""
+        return (
+            viewer.member_id is not None
+            and viewer.member_id not in self.members
+            and self.members.isdisjoint(viewer.connections)
+            and self.members.isdisjoint(viewer.principals)
+            and self.cohorts.isdisjoint(viewer.cohorts)
+        )
+
+    def turns_stale_at(self, now: datetime) -> datetime | None:
+        """When the first card that is not stale at `now` will be (None: never)."""
+        moments = [
+            moment
+            for hit in self.outcome.hits
+            if (moment := stale_from(hit.profile.confirmed_at)) is not None and moment >= now
+        ]
+        return min(moments, default=None)
 
 
 class SearchCache:

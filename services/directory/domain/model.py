@@ -329,3 +329,8 @@ STALE_AFTER = timedelta(days=365)
 def is_stale(confirmed_at: datetime | None, now: datetime) -> bool:
     """Not confirmed for 12 months (a never-confirmed profile counts from its publication)."""
     return confirmed_at is not None and now - confirmed_at > STALE_AFTER
+
+
+def stale_from(confirmed_at: datetime | None) -> datetime | None:
+    """The moment after which `is_stale` holds (None: never, until first confirmed)."""
+    return None if confirmed_at is None else confirmed_at + STALE_AFTER

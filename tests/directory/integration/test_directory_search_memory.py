@@ -6,11 +6,21 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 
 import httpx
 import pytest
-from directory_support import admin_headers, connect, draft_member, listed_member
+from directory_support import (
+    Member,
+    admin_headers,
+    connect,
+    draft_member,
+    listed_member,
+    publish_as_identity,
+)
+from support import eventually
 
+from contracts.events.identity import CohortCreatedV1, MemberJoinedCohortV1
 from services.chassis.app import create_service_app
 from services.directory.bootstrap import SERVICE
 
@@ -138,3 +148,73 @@ async def test_searches_made_at_the_same_moment_each_show_their_own_viewer_s_fie
 
     seen = [cards(answer)[owner.member_id]["email"] for answer in answers]
     assert seen == [email, None] * 6
+
+
+async def join_new_cohort(client, stack, mark: str, *members: Member) -> None:  # type: ignore[no-untyped-def]
+    cohort_id = uuid.uuid4()
+    name = f"Leaders {mark}"
+    await publish_as_identity(
+        stack,
+        CohortCreatedV1(
+            cohort_id=cohort_id,
+            name=name,
+            year=2026,
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 12, 31),
+        ),
+        *(
+            MemberJoinedCohortV1(
+                member_id=uuid.UUID(m.member_id),
+                cohort_id=cohort_id,
+                cohort_year=2026,
+                cohort_name=name,
+            )
+            for m in members
+        ),
+    )
+
+    async def all_joined() -> bool:
+        for m in members:
+            body = (await client.get(m.path, headers=m.headers)).json()
+            if str(cohort_id) not in [c["id"] for c in body["cohorts"]]:
+                return False
+        return True
+
+    await eventually(all_joined)
+
+
+async def test_a_page_kept_whole_for_strangers_is_never_sent_to_anyone_related(
+    client, stack
+) -> None:
+    # A member related to nobody on a page is sent the page as kept whole for all such
+    # members; the first to ask is a stranger, so each related viewer after must not be.
+    mark = f"Wholepage{uuid.uuid4().hex[:6]}"
+    email = f"olwen.{mark.lower()}@example.gov.uk"
+    owner, contact, stranger = await owner_contact_and_stranger(client, stack, mark, email)
+    kept = await client.patch(
+        owner.path,
+        json={"phone": "+44 20 7946 0002", "visibility": {"phone": "cohort"}},
+        headers=owner.headers,
+    )
+    assert kept.status_code == 200, kept.text
+    cohort_mate = await draft_member(client, stack, f"Cora Hortmate{mark}")
+    await join_new_cohort(client, stack, mark, owner, cohort_mate)
+    delegate = await draft_member(client, stack, f"Dee Legate{mark}")
+    named = await client.post(
+        f"{owner.path}/delegates", json={"delegate_id": delegate.member_id}, headers=owner.headers
+    )
+    assert named.status_code == 204, named.text
+    other_stranger = await draft_member(client, stack, f"Sid Ranger{mark}")
+
+    seen = {}
+    for who in (stranger, delegate, cohort_mate, contact, other_stranger, stranger):
+        found = cards(await client.get(SEARCH, params={"q": mark}, headers=who.headers))
+        card = found[owner.member_id]
+        seen[who.full_name] = (card["email"], card["phone"])
+    assert seen == {
+        stranger.full_name: (None, None),
+        delegate.full_name: (email, "+44 20 7946 0002"),
+        cohort_mate.full_name: (None, "+44 20 7946 0002"),
+        contact.full_name: (email, None),
+        other_stranger.full_name: (None, None),
+    }
