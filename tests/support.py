@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
+
+import uvicorn
+
+from devstack.postgres import free_port
 
 T = TypeVar("T")
 
@@ -79,3 +84,20 @@ async def events_on_topic(
     finally:
         await consumer.stop()
     return found
+
+
+@asynccontextmanager
+async def served(app: Any, **config: Any) -> AsyncIterator[str]:
+    """`app` served by uvicorn (with `config`) on a free loopback port in this process: its URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

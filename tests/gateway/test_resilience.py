@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
+from support import served
 
 from devstack.postgres import free_port
 from services.chassis.problems import PROBLEM_JSON, Problem
@@ -30,14 +30,8 @@ async def slow_service() -> AsyncIterator[str]:
     async def fast() -> dict[str, str]:
         return {"fast": "yes"}
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with served(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from support import served
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from devstack.postgres import free_port
 from services.chassis.serving import JOIN_LIMIT, HeadHeldForBody, OneSendProtocol
 
 SENDS: list[bytes] = []
@@ -85,34 +85,20 @@ APP = Starlette(
 )
 
 
-async def _serve(protocol: type[asyncio.Protocol]) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        APP,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        http=protocol,
-        timeout_graceful_shutdown=1,  # a response held forever must fail the test, not hang it
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+def _serve(protocol: type[asyncio.Protocol]) -> AbstractAsyncContextManager[str]:
+    # A response held forever must fail the test, not hang the server's shutdown.
+    return served(APP, http=protocol, timeout_graceful_shutdown=1)
 
 
 @pytest.fixture
 async def one_send() -> AsyncIterator[str]:
-    async for url in _serve(CountedOneSend):
+    async with _serve(CountedOneSend) as url:
         yield url
 
 
 @pytest.fixture
 async def plain() -> AsyncIterator[str]:
-    async for url in _serve(CountedPlain):
+    async with _serve(CountedPlain) as url:
         yield url
 
 

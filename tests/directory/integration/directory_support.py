@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from support import eventually, unique_email
 
 from contracts import Envelope, IntegrationEvent
+from contracts.events.identity import CohortCreatedV1, MemberJoinedCohortV1
 
 
 @dataclass
@@ -172,3 +174,40 @@ class TopicRecorder:
 
     def of(self, event_type: str, subject: str) -> list[Envelope]:
         return [e for e in self.events if e.type == event_type and e.subject == subject]
+
+
+async def join_new_cohort(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, stack, mark: str, *members: Member
+) -> uuid.UUID:
+    """A new cohort, every one of `members` in it, and the directory showing so."""
+    cohort_id = uuid.uuid4()
+    name = f"Leaders {mark}"
+    await publish_as_identity(
+        stack,
+        CohortCreatedV1(
+            cohort_id=cohort_id,
+            name=name,
+            year=2026,
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 12, 31),
+        ),
+        *(
+            MemberJoinedCohortV1(
+                member_id=uuid.UUID(m.member_id),
+                cohort_id=cohort_id,
+                cohort_year=2026,
+                cohort_name=name,
+            )
+            for m in members
+        ),
+    )
+
+    async def all_joined() -> bool:
+        for m in members:
+            body = (await client.get(m.path, headers=m.headers)).json()
+            if str(cohort_id) not in [c["id"] for c in body["cohorts"]]:
+                return False
+        return True
+
+    await eventually(all_joined)
+    return cohort_id

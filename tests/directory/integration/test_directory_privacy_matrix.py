@@ -4,7 +4,7 @@ profile read, the photo, search results (fields and snippets) and the published 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -14,13 +14,11 @@ from directory_support import (
     admin_headers,
     connect,
     draft_member,
+    join_new_cohort,
     listed_member,
-    publish_as_identity,
     tiny_png,
 )
 from support import eventually
-
-from contracts.events.identity import CohortCreatedV1, MemberJoinedCohortV1
 
 VISIBILITIES = ("members", "cohort", "connections", "hidden")
 FIELDS = ("email", "phone", "assistant", "bio", "photo")
@@ -84,35 +82,7 @@ async def test_every_field_visibility_and_relation_on_every_read_path(client, st
     viewers["member"] = await draft_member(client, stack, f"Mo Member{mark}")
     viewers["admin"] = await admin_headers(stack)
 
-    cohort_id = uuid.uuid4()
-    await publish_as_identity(
-        stack,
-        CohortCreatedV1(
-            cohort_id=cohort_id,
-            name=f"Leaders {mark}",
-            year=2026,
-            starts_on=date(2026, 1, 1),
-            ends_on=date(2026, 12, 31),
-        ),
-        *(
-            MemberJoinedCohortV1(
-                member_id=uuid.UUID(m.member_id),
-                cohort_id=cohort_id,
-                cohort_year=2026,
-                cohort_name=f"Leaders {mark}",
-            )
-            for m in (owner, viewers["cohort"])
-        ),
-    )
-
-    async def both_in_cohort() -> bool:
-        for m in (owner, viewers["cohort"]):
-            body = (await client.get(m.path, headers=m.headers)).json()  # type: ignore[union-attr]
-            if [c["id"] for c in body["cohorts"]] != [str(cohort_id)]:
-                return False
-        return True
-
-    await eventually(both_in_cohort)
+    await join_new_cohort(client, stack, mark, owner, viewers["cohort"])  # type: ignore[arg-type]
 
     def headers_of(relation: str) -> dict[str, str]:
         viewer = viewers[relation]

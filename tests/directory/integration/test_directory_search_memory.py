@@ -6,21 +6,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
 
 import httpx
 import pytest
 from directory_support import (
-    Member,
     admin_headers,
     connect,
     draft_member,
+    join_new_cohort,
     listed_member,
-    publish_as_identity,
 )
-from support import eventually
 
-from contracts.events.identity import CohortCreatedV1, MemberJoinedCohortV1
 from services.chassis.app import create_service_app
 from services.directory.bootstrap import SERVICE
 
@@ -148,39 +144,6 @@ async def test_searches_made_at_the_same_moment_each_show_their_own_viewer_s_fie
 
     seen = [cards(answer)[owner.member_id]["email"] for answer in answers]
     assert seen == [email, None] * 6
-
-
-async def join_new_cohort(client, stack, mark: str, *members: Member) -> None:  # type: ignore[no-untyped-def]
-    cohort_id = uuid.uuid4()
-    name = f"Leaders {mark}"
-    await publish_as_identity(
-        stack,
-        CohortCreatedV1(
-            cohort_id=cohort_id,
-            name=name,
-            year=2026,
-            starts_on=date(2026, 1, 1),
-            ends_on=date(2026, 12, 31),
-        ),
-        *(
-            MemberJoinedCohortV1(
-                member_id=uuid.UUID(m.member_id),
-                cohort_id=cohort_id,
-                cohort_year=2026,
-                cohort_name=name,
-            )
-            for m in members
-        ),
-    )
-
-    async def all_joined() -> bool:
-        for m in members:
-            body = (await client.get(m.path, headers=m.headers)).json()
-            if str(cohort_id) not in [c["id"] for c in body["cohorts"]]:
-                return False
-        return True
-
-    await eventually(all_joined)
 
 
 async def test_a_page_kept_whole_for_strangers_is_never_sent_to_anyone_related(
