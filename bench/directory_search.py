@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -82,37 +83,39 @@ def _client_process(  # type: ignore[no-untyped-def]
     errors = 0
     headers = {"Authorization": f"Bearer {token}"}
 
-    async def with_httpx(offset: int) -> None:
+    async def run(get: Callable[[int], Awaitable[int]], offset: int) -> None:
+        """Query after query from `offset` until the time is up; `get(i)` answers a status."""
         nonlocal errors
+        deadline = time.perf_counter() + seconds
+        index = offset
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            status = await get(index % len(QUERIES))
+            latencies.append(time.perf_counter() - started)
+            index += 1
+            if status != 200:
+                errors += 1
+
+    async def with_httpx(offset: int) -> None:
         async with httpx.AsyncClient(timeout=10, headers=headers) as client:
-            deadline = time.perf_counter() + seconds
-            index = offset
-            while time.perf_counter() < deadline:
-                params = QUERIES[index % len(QUERIES)]
-                index += 1
-                started = time.perf_counter()
-                response = await client.get(url, params=params)
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    errors += 1
+
+            async def get(i: int) -> int:
+                return (await client.get(url, params=QUERIES[i])).status_code
+
+            await run(get, offset)
 
     async def with_aiohttp(offset: int) -> None:
-        nonlocal errors
         # Encoded once: the figures are the server's, not the load generator's URL building.
         urls = [yarl.URL(url).with_query(params) for params in QUERIES]
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(headers=headers, timeout=timeout) as client:
-            deadline = time.perf_counter() + seconds
-            index = offset
-            while time.perf_counter() < deadline:
-                target = urls[index % len(urls)]
-                index += 1
-                started = time.perf_counter()
-                async with client.get(target) as response:
+
+            async def get(i: int) -> int:
+                async with client.get(urls[i]) as response:
                     await response.read()
-                latencies.append(time.perf_counter() - started)
-                if response.status != 200:
-                    errors += 1
+                    return response.status
+
+            await run(get, offset)
 
     one_client = with_aiohttp if client_kind == "aiohttp" else with_httpx
 
