@@ -10,6 +10,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
 from services.chassis.config import ServiceSettings
+from services.chassis.direct_routes import install_direct_routes
 from services.chassis.health import health_router
 from services.chassis.heap import freeze_startup_heap
 from services.chassis.problems import install_problem_handlers
@@ -53,6 +54,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     app.include_router(health_router(runtime.readiness_checks))
     for router in definition.routers:
         app.include_router(router)
+    install_direct_routes(app)
     if telemetry_enabled():
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     return app

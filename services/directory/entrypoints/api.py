@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from services.chassis.auth import CurrentPrincipal, require_role
+from services.chassis.auth import CurrentPrincipal, current_principal, require_role
 from services.chassis.coalescing import Coalescer
 from services.chassis.database import UnitOfWork
+from services.chassis.direct_routes import answered_directly
 from services.chassis.problems import DomainProblems, Problem
 from services.chassis.query import query_model
 from services.chassis.runtime import ServiceRuntime, UnitOfWorkDep
@@ -98,8 +99,7 @@ Searchers = Coalescer[UUID | None, tuple[Viewer, int]]
 
 @dataclass(frozen=True)
 class Searching:
-    """What search keeps per app (each replica its own), in one dependency: the route is the
-    hottest in the directory, and FastAPI resolves each dependency anew on every request."""
+    """What search keeps per app (each replica its own), made on the first search."""
 
     runtime: ServiceRuntime
     settings: DirectorySettings
@@ -124,7 +124,6 @@ async def _searching(request: Request) -> Searching:
     return searching
 
 
-SearchingDep = Annotated[Searching, Depends(_searching)]
 ProgrammeAdmin = Annotated[Principal, Depends(require_role("programme_admin"))]
 
 
@@ -282,7 +281,6 @@ def _tag(value: str) -> str:
 
 
 _read_search_query, _SEARCH_QUERY_DOCS = query_model(SearchQuery)
-SearchQueryDep = Annotated[SearchQuery, Depends(_read_search_query)]
 
 
 @profiles_router.get(
@@ -297,11 +295,13 @@ SearchQueryDep = Annotated[SearchQuery, Depends(_read_search_query)]
     ),
     openapi_extra=_SEARCH_QUERY_DOCS,
 )
-async def search_profiles(
-    searching: SearchingDep,
-    caller: CurrentPrincipal,
-    query: SearchQueryDep,
-) -> Response:
+@answered_directly
+async def search_profiles(request: Request) -> Response:
+    # The hottest route: answered without FastAPI's router and dependency resolution
+    # (chassis/direct_routes.py), so it reads the caller and the query itself.
+    caller = await current_principal(request)
+    query = await _read_search_query(request)
+    searching = await _searching(request)
     wanted = _facet_names(query.facets)
     terms = parse_query(query.q)
     filters = search.SearchFilters(
@@ -322,7 +322,7 @@ async def search_profiles(
             )
         except search.BadCursor as exc:
             raise Problem(400, "Bad cursor", str(exc), "bad-cursor") from exc
-    request = search.SearchRequest(
+    wanted_search = search.SearchRequest(
         terms, filters, effective_sort, query.limit, after, tuple(wanted)
     )
     _ensure_person(caller)
@@ -336,13 +336,13 @@ async def search_profiles(
     if labels is None:
         async with runtime.read_connection() as conn:
             labels = await views.tag_labels(conn)
-    answer = cache.get(generation, request)
+    answer = cache.get(generation, wanted_search)
     if answer is None:
         try:
             async with runtime.unit_of_work() as uow:
                 outcome = await search.answer(
                     uow.session,
-                    request,
+                    wanted_search,
                     candidate_cap=settings.search_candidate_cap,
                     timeout_ms=settings.search_timeout_ms,
                 )
@@ -356,7 +356,7 @@ async def search_profiles(
                     headers={"Retry-After": "1"},
                 ) from exc
             raise
-        answer = cache.put(generation, request, outcome)
+        answer = cache.put(generation, wanted_search, outcome)
     # Serialised in views (checked against SearchResults there); returning a model instead
     # would have FastAPI validate and encode it again (the response model still documents it).
     body = views.search_results_json(answer, viewer, labels=labels, now=views.now())
