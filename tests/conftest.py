@@ -31,7 +31,7 @@ from services.chassis.app import create_service_app
 from services.chassis.mail import LocalMailbox
 from services.chassis.migrations import upgrade_to_head
 from services.chassis.runtime import ServiceRuntime
-from services.chassis.serving import OneSendProtocol
+from services.chassis.serving import server_config
 from services.identity.signing import SigningKeys, issue_access_token
 
 
@@ -140,10 +140,7 @@ class RunningStack:
 
 async def _serve(app: FastAPI, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
     # Served as in production (chassis/serving.py), so every test crosses the same protocol.
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", http=OneSendProtocol
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

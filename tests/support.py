@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from devstack.postgres import free_port
+from services.chassis.serving import server_config
 
 T = TypeVar("T")
 
@@ -88,10 +89,11 @@ async def events_on_topic(
 
 @asynccontextmanager
 async def served(app: Any, **config: Any) -> AsyncIterator[str]:
-    """`app` served by uvicorn (with `config`) on a free loopback port in this process: its URL."""
+    """`app` served as in production (`config` overriding) on a free loopback port in this
+    process: its URL."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
+        server_config(app, host="127.0.0.1", port=port, log_level="warning", **config)
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -16,6 +16,8 @@ writes through `cycle.transport`. tests/chassis/unit/test_serving.py fails if ei
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 from typing import Any
 
 import uvicorn
@@ -78,13 +80,28 @@ class OneSendProtocol(HttpToolsProtocol):
             self.cycle.transport = HeadHeldForBody(self.transport, self.loop)  # type: ignore[assignment]
 
 
+def server_config(
+    app: Any, *, host: str, port: int, log_level: str = "info", **overrides: Any
+) -> uvicorn.Config:
+    """How every app is served, in production and in tests (which may override a setting)."""
+    settings: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "access_log": False,
+        "http": OneSendProtocol,
+        # The caller's address is the gateway's to decide (edge.py, GATEWAY_TRUSTED_PROXY_HOPS);
+        # uvicorn's own rewriting would trust any X-Forwarded-For sent from loopback.
+        "proxy_headers": False,
+    }
+    return uvicorn.Config(app, **(settings | overrides))
+
+
 def serve(app: Any, *, host: str, port: int, log_level: str = "info") -> None:
     """Serve `app` until SIGINT or SIGTERM (uvicorn's graceful shutdown)."""
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=False,
-        http=OneSendProtocol,
-    )
+    server = uvicorn.Server(server_config(app, host=host, port=port, log_level=log_level))
+    # As `uvicorn.run` does: a second Ctrl-C while shutting down ends without a traceback.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        sys.exit(3)  # as `uvicorn.run` does: the app or the socket failed at start-up

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.chassis.problems import Problem, render_problem
 from services.chassis.tokens import InvalidToken, Principal, TokenVerifier
 from services.gateway.rate_limits import RateLimits
-from services.gateway.upstreams import Upstream, send
+from services.gateway.upstreams import Answer, Upstream, send
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded; the
 # client's own forwarding claims are replaced by what the gateway saw.
@@ -39,6 +39,7 @@ NOT_FORWARDED = HOP_BY_HOP | {"x-forwarded-for", "x-request-id", "cookie"}
 #: Not passed back: the client has already decoded any content-encoding, and the gateway's own
 #: server sends its Date and Server (a second Date would make the response malformed).
 NOT_RETURNED = HOP_BY_HOP | {"content-encoding", "date", "server"}
+_NOT_RETURNED_RAW = frozenset(name.encode() for name in NOT_RETURNED)
 
 router = APIRouter()
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -91,8 +92,10 @@ async def _read_body(request: Request, limit: int) -> bytes:
     too_large = Problem(
         413, "Request too large", f"Bodies are limited to {limit} bytes.", "too-large"
     )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = request.headers.get("content-length")
+    if declared is None and "transfer-encoding" not in request.headers:
+        return b""  # HTTP/1.1: no length and no chunks is no body; nothing to wait for
+    if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
     body = bytearray()
     async for chunk in request.stream():
@@ -163,13 +166,21 @@ async def _forward(service: str, path: str, request: Request) -> Response:
         upstream,
         request.method,
         path,
-        query=request.url.query,
+        query=request.scope["query_string"].decode("latin-1"),
         headers=headers,
         content=body,
     )
-    response = Response(answer.content, status_code=answer.status_code)
-    # items() keeps repeated headers apart: two Set-Cookie headers must stay two.
-    for name, value in answer.headers.items():
-        if name.lower() not in NOT_RETURNED:
-            response.headers.append(name, value)
-    return response
+    return PassedOn(answer)
+
+
+class PassedOn(Response):
+    """A service's answer as the API returns it: status, body and end-to-end headers in the
+    order received, repeats kept (two Set-Cookie headers stay two), bytes never re-encoded."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(answer.content, status_code=answer.status_code)
+        self.raw_headers += [
+            (name.lower(), value)
+            for name, value in answer.raw_headers
+            if name.lower() not in _NOT_RETURNED_RAW
+        ]

@@ -98,6 +98,13 @@ class Upstream:
     timeout: float = 10.0
     retries: int = 2
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    #: Made once: every call to this service has the same limits.
+    client_timeout: aiohttp.ClientTimeout = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client_timeout = aiohttp.ClientTimeout(
+            total=self.timeout, connect=min(2.0, self.timeout)
+        )
 
 
 def unavailable(upstream: Upstream, retry_after: float) -> Problem:
@@ -121,6 +128,8 @@ class Answer:
     status_code: int
     headers: CIMultiDictProxy[str]
     content: bytes
+    #: The headers as received, names and values in bytes: what the API passes back unchanged.
+    raw_headers: tuple[tuple[bytes, bytes], ...] = ()
 
     def json(self) -> Any:
         return jsonlib.loads(self.content)
@@ -174,7 +183,7 @@ async def send(
         URL(target, encoded=True),
         all_headers,
         content,
-        aiohttp.ClientTimeout(total=upstream.timeout, connect=min(2.0, upstream.timeout)),
+        upstream.client_timeout,
     )
     attempts = upstream.retries + 1 if method.upper() in IDEMPOTENT else 1
     try:
@@ -201,7 +210,8 @@ async def _send_once(client: aiohttp.ClientSession, request: _Request) -> Answer
         timeout=request.timeout,
         allow_redirects=False,
     ) as response:
-        return Answer(response.status, response.headers, await response.read())
+        content = await response.read()
+        return Answer(response.status, response.headers, content, response.raw_headers)
 
 
 async def _send_with_retries(

@@ -34,20 +34,6 @@ async def slow_service() -> AsyncIterator[str]:
         yield url
 
 
-@pytest.fixture
-def upstream_swap(stack):  # type: ignore[no-untyped-def]
-    """Point one of the gateway's routes elsewhere for a test; restored afterwards."""
-    upstreams = stack.apps["gateway"].state.upstreams
-    saved = dict(upstreams)
-
-    def swap(name: str, upstream: Upstream) -> None:
-        upstreams[name] = upstream
-
-    yield swap
-    upstreams.clear()
-    upstreams.update(saved)
-
-
 async def test_a_slow_service_times_out_with_504_while_other_routes_keep_serving(
     stack, slow_service, upstream_swap
 ) -> None:

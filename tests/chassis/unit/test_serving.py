@@ -212,3 +212,15 @@ async def test_a_head_held_when_the_connection_closes_is_sent_first() -> None:
     assert transport.closed
     await asyncio.sleep(0)  # the loop's flush finds nothing left to send
     assert len(transport.writes) == 1
+
+
+async def test_a_claimed_forwarding_address_does_not_become_the_caller() -> None:
+    # Only the gateway decides who is calling (gateway/edge.py, its trusted proxy hops): an
+    # X-Forwarded-For sent from loopback must not change the address an app sees.
+    async def caller(request: Request) -> Response:
+        return JSONResponse({"client": request.client.host if request.client else None})
+
+    app = Starlette(routes=[Route("/caller", caller)])
+    async with served(app) as url, httpx.AsyncClient(base_url=url) as client:
+        seen = await client.get("/caller", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen.json() == {"client": "127.0.0.1"}
