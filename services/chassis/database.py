@@ -19,6 +19,12 @@ from sqlalchemy.ext.asyncio import (
 from contracts import IntegrationEvent
 from services.chassis.outbox import append_to_outbox
 
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached through the driver itself (held_connection.py);
+    answered as the same 503 as SQLAlchemy's OperationalError."""
+
+
 #: A pooled connection that sat unused for longer than this is pinged before it is handed out.
 PING_AFTER_IDLE_SECONDS = 5.0
 

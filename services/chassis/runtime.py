@@ -26,6 +26,7 @@ from services.chassis.database import (
     unit_of_work,
 )
 from services.chassis.health import Check
+from services.chassis.held_connection import HeldConnection
 from services.chassis.kafka import (
     BrokerUnavailable,
     create_consumer,
@@ -86,6 +87,8 @@ class ServiceRuntime:
         self.sessions = create_session_factory(self.engine)
         # The same pool; connections from it run each statement in its own transaction.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        #: One of the pool's connections, for the hottest reads (held_connection.py).
+        self.held_connection = HeldConnection(self.engine)
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
         self.consumer: EventConsumer | None = None
@@ -198,6 +201,7 @@ class ServiceRuntime:
             await self.relay.close()
         if self.producer is not None:
             await self.producer.stop()
+        await self.held_connection.close()
         await self.engine.dispose()
 
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import and_, func, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from services.chassis.held_connection import HeldConnection
 from services.chassis.tokens import Principal
 from services.directory.adapters.orm import (
     ActivityEntry,
@@ -79,15 +79,16 @@ async def load_viewer(session: AsyncSession, principal: Principal) -> Viewer:
 
 #: Many searchers at once (chassis/coalescing.py), with the search generation
 #: (adapters/search_cache.py) read in the same statement; one row even when no member asks.
-_SEARCHERS = text("""
+#: Sent through the driver on a held connection (chassis/held_connection.py): asyncpg's `$1`.
+_SEARCHERS = """
     SELECT g.generation, m.id,
       ARRAY(SELECT cohort_id::text FROM cohort_memberships WHERE member_id = m.id),
       ARRAY(SELECT other_id::text FROM connections WHERE member_id = m.id),
       ARRAY(SELECT principal_id::text FROM delegates WHERE delegate_id = m.id)
     FROM search_generation AS g
-    LEFT JOIN unnest(CAST(:ids AS uuid[])) AS m(id) ON true
+    LEFT JOIN unnest($1::uuid[]) AS m(id) ON true
     WHERE g.id = 1
-""")
+"""
 
 
 def searcher_key(principal: Principal) -> UUID | None:
@@ -99,16 +100,13 @@ def searcher_key(principal: Principal) -> UUID | None:
 
 
 async def load_searchers(
-    connect: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
-    keys: Sequence[UUID | None],
+    connection: HeldConnection, keys: Sequence[UUID | None]
 ) -> dict[UUID | None, tuple[Viewer, int]]:
     """Each searcher's relations, and the generation every one of their answers must be of.
 
     Roles come from the token, not from here: `as_searcher` adds them.
     """
-    ids = [key for key in keys if key is not None]
-    async with connect() as conn:
-        rows = (await conn.execute(_SEARCHERS, {"ids": ids})).all()
+    rows = await connection.fetch(_SEARCHERS, [key for key in keys if key is not None])
     generation: int = rows[0][0]
     found: dict[UUID | None, tuple[Viewer, int]] = {None: (Viewer(member_id=None), generation)}
     for _, member_id, cohorts, connections, principals in rows:

@@ -3,7 +3,8 @@ listens on; and a service that cannot reach its database or broker shows as NotR
 answering /healthz and says why on /readyz) instead of being restarted in a loop.
 
 The app is the one `python -m services.<name> serve` builds from the Deployment's own arguments
-and environment: the command line runs for real, with uvicorn.run replaced by a recorder.
+and environment: the command line runs for real, with the start of uvicorn's server replaced
+by a recorder.
 """
 
 from __future__ import annotations
@@ -52,17 +53,23 @@ class Served:
 def serve(
     service: str, args: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> Served:
-    """Run `python -m services.<service> ARGS` in this process with `env`, up to uvicorn.run."""
-    calls: list[tuple[Any, dict[str, Any]]] = []
+    """Run `python -m services.<service> ARGS` in this process with `env`, up to the moment
+    uvicorn's server would start listening."""
+    calls: list[uvicorn.Config] = []
+
+    def started(server: uvicorn.Server, *_: Any, **__: Any) -> None:
+        calls.append(server.config)
+        server.started = True
+
     with monkeypatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
         patch.setattr(sys, "argv", [f"services.{service}", *args])
-        patch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+        patch.setattr(uvicorn.Server, "run", started)
         runpy.run_module(f"services.{service}", run_name="__main__", alter_sys=True)
     assert len(calls) == 1, f"{service} {args} did not start a server"
-    app, options = calls[0]
-    return Served(app, options["host"], options["port"])
+    config = calls[0]
+    return Served(config.app, config.host, config.port)
 
 
 def secret_value(name: str, key: str) -> str:

@@ -89,7 +89,7 @@ async def test_gateway_request_and_the_event_it_causes_share_one_trace(
     assert gateway[0].attributes.get("http.route") == "/api/identity/{path}"
 
 
-async def test_a_search_through_the_gateway_is_traced_into_the_directory(
+async def test_a_search_through_the_gateway_is_traced_into_the_directory_and_its_database(
     stack, spans: InMemorySpanExporter
 ) -> None:
     # Search is answered before FastAPI's router (chassis/direct_routes.py): ops teams must
@@ -122,3 +122,12 @@ async def test_a_search_through_the_gateway_is_traced_into_the_directory(
     assert call.kind == SpanKind.CLIENT
     assert call.parent is not None
     assert by_id[call.parent.span_id].name == "GET /api/directory/{path}"
+    # The statement that reads the searcher, sent on the held connection, is in it too.
+    statements = [
+        s
+        for s in spans.get_finished_spans()
+        if s.parent is not None
+        and s.parent.span_id == directory.context.span_id
+        and s.attributes.get("db.system") == "postgresql"
+    ]
+    assert "SELECT" in [s.name for s in statements]

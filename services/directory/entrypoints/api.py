@@ -118,7 +118,7 @@ async def _searching(request: Request) -> Searching:
             runtime=runtime,
             settings=settings,
             answers=SearchCache(settings.search_cache_entries),
-            searchers=Coalescer(partial(views.load_searchers, runtime.read_connection)),
+            searchers=Coalescer(partial(views.load_searchers, runtime.held_connection)),
         )
     searching: Searching = state.searching
     return searching
