@@ -89,12 +89,12 @@ def limit_member(request: Request, principal: Principal) -> None:
 
 async def _read_body(request: Request, limit: int) -> bytes:
     """The body, refused as soon as it is known to exceed `limit` (never read whole first)."""
-    too_large = Problem(
-        413, "Request too large", f"Bodies are limited to {limit} bytes.", "too-large"
-    )
     declared = request.headers.get("content-length")
     if declared is None and "transfer-encoding" not in request.headers:
         return b""  # HTTP/1.1: no length and no chunks is no body; nothing to wait for
+    too_large = Problem(
+        413, "Request too large", f"Bodies are limited to {limit} bytes.", "too-large"
+    )
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
     body = bytearray()
