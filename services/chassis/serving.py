@@ -25,6 +25,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 #: A body chunk this large is sent after the head rather than copied onto it.
 JOIN_LIMIT = 64 * 1024
+#: How long a server keeps an idle connection open (uvicorn's default); the gateway stops
+#: reusing its connections to the services sooner, so it never sends on one being closed.
+KEEP_ALIVE_SECONDS = 5
 
 
 class HeadHeldForBody:
@@ -93,6 +96,7 @@ def server_config(
         # The caller's address is the gateway's to decide (edge.py, GATEWAY_TRUSTED_PROXY_HOPS);
         # uvicorn's own rewriting would trust any X-Forwarded-For sent from loopback.
         "proxy_headers": False,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
     }
     return uvicorn.Config(app, **(settings | overrides))
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 
-import aiohttp
 import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from opentelemetry.instrumentation.aiohttp_client import create_trace_config
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from starlette.middleware.cors import CORSMiddleware
@@ -32,6 +30,7 @@ from services.gateway.pages import ROUTERS
 from services.gateway.proxy import ApiFastPath
 from services.gateway.proxy import router as proxy_router
 from services.gateway.rate_limits import RateLimits, TokenBuckets
+from services.gateway.service_client import ServiceClient
 from services.gateway.telemetry import span_details_for
 from services.gateway.upstreams import CircuitBreaker, Upstream
 from services.gateway.web import RefreshOnce, error_page, install_page_errors
@@ -70,21 +69,15 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Members' requests go to the services over aiohttp (the hot path, see upstreams.py);
-        # the gateway's own occasional calls (JWKS, readiness, OpenAPI) use httpx.
-        upstream_client = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=30),
-            timeout=aiohttp.ClientTimeout(
-                total=settings.upstream_timeout_seconds,
-                connect=settings.upstream_connect_timeout_seconds,
-            ),
-            trace_configs=[create_trace_config()] if telemetry_enabled() else [],
-            # The services' answers are passed on as they are: no cookie jar of the gateway's.
-            cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=True,
+        # Members' requests go to the services over ServiceClient (the hot path, see
+        # service_client.py); the gateway's own occasional calls (JWKS, readiness, OpenAPI) use
+        # httpx.
+        upstream_client = ServiceClient(
+            connect_timeout=settings.upstream_connect_timeout_seconds,
+            traced=telemetry_enabled(),
         )
         async with (
-            upstream_client,
+            aclosing(upstream_client),
             httpx.AsyncClient(
                 timeout=httpx.Timeout(
                     settings.upstream_timeout_seconds,

@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.chassis.problems import Problem, render_problem
 from services.chassis.tokens import InvalidToken, Principal, TokenVerifier
 from services.gateway.rate_limits import RateLimits
-from services.gateway.upstreams import Answer, Upstream, send
+from services.gateway.service_client import Answer
+from services.gateway.upstreams import Upstream, send
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded; the
 # client's own forwarding claims are replaced by what the gateway saw.
@@ -35,10 +36,11 @@ HOP_BY_HOP = {
     "host",
     "content-length",
 }
-NOT_FORWARDED = HOP_BY_HOP | {"x-forwarded-for", "x-request-id", "cookie"}
-#: Not passed back: the client has already decoded any content-encoding, and the gateway's own
-#: server sends its Date and Server (a second Date would make the response malformed).
-NOT_RETURNED = HOP_BY_HOP | {"content-encoding", "date", "server"}
+#: Expect is answered by the gateway's own server: the body is whole before it is forwarded.
+NOT_FORWARDED = HOP_BY_HOP | {"x-forwarded-for", "x-request-id", "cookie", "expect"}
+#: Not passed back: the gateway's own server sends its Date and Server (a second Date would make
+#: the response malformed). A Content-Encoding is kept: the body goes back as it came.
+NOT_RETURNED = HOP_BY_HOP | {"date", "server"}
 _NOT_RETURNED_RAW = frozenset(name.encode() for name in NOT_RETURNED)
 
 router = APIRouter()

@@ -4,8 +4,7 @@ Both the API forwarding and the web pages call services through `send`, so a slo
 service fails fast in both: the caller gets 504 (too slow) or 503 with `Retry-After`
 (unreachable, or its circuit is open) and every other service keeps serving.
 
-Every request a member makes crosses this hop, so it uses aiohttp: on this code path it spends
-about a ninth of httpx's CPU per request (bench/gateway_overhead.py, docs/gateway.md).
+The HTTP itself is `service_client.ServiceClient`'s (kept-alive HTTP/1.1 over httptools).
 """
 
 from __future__ import annotations
@@ -17,14 +16,11 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlencode
 
-import aiohttp
-from multidict import CIMultiDictProxy
-from yarl import URL
-
 from services.chassis.problems import Problem
+from services.gateway.service_client import Answer, BadAnswer, Origin, ServiceClient, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +94,11 @@ class Upstream:
     timeout: float = 10.0
     retries: int = 2
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
-    #: Made once: every call to this service has the same limits.
-    client_timeout: aiohttp.ClientTimeout = field(init=False)
+    #: Parsed once: every call to this service goes to the same place.
+    origin: Origin = field(init=False)
 
     def __post_init__(self) -> None:
-        self.client_timeout = aiohttp.ClientTimeout(
-            total=self.timeout, connect=min(2.0, self.timeout)
-        )
+        self.origin = Origin.parse(self.base_url)
 
 
 def unavailable(upstream: Upstream, retry_after: float) -> Problem:
@@ -121,35 +115,8 @@ def unavailable(upstream: Upstream, retry_after: float) -> Problem:
 Query = str | Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
 
 
-@dataclass(frozen=True)
-class Answer:
-    """A service's whole answer, read before the connection went back to the pool."""
-
-    status_code: int
-    headers: CIMultiDictProxy[str]
-    content: bytes
-    #: The headers as received, names and values in bytes: what the API passes back unchanged.
-    raw_headers: tuple[tuple[bytes, bytes], ...] = ()
-
-    def json(self) -> Any:
-        return jsonlib.loads(self.content)
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-
-@dataclass(frozen=True)
-class _Request:
-    method: str
-    url: URL
-    headers: Mapping[str, str]
-    body: bytes | None
-    timeout: aiohttp.ClientTimeout
-
-
 async def send(
-    client: aiohttp.ClientSession,
+    client: ServiceClient,
     upstream: Upstream,
     method: str,
     path: str,
@@ -172,76 +139,61 @@ async def send(
         raise unavailable(upstream, exc.retry_after) from exc
     if query is not None and not isinstance(query, str):
         query = urlencode(query, doseq=True)
-    target = f"{upstream.base_url}/{path.lstrip('/')}" + (f"?{query}" if query else "")
+    # The path and query reach the service byte for byte as the caller sent them.
+    target = "/" + path.lstrip("/") + (f"?{query}" if query else "")
     all_headers = dict(headers or {})
     if json is not None:
         content = jsonlib.dumps(json).encode()
         all_headers["content-type"] = "application/json"
-    request = _Request(
-        method,
-        # encoded=True: the path and query reach the service byte for byte as the caller sent them.
-        URL(target, encoded=True),
-        all_headers,
-        content,
-        upstream.client_timeout,
-    )
     attempts = upstream.retries + 1 if method.upper() in IDEMPOTENT else 1
     try:
-        response = await _send_with_retries(client, request, upstream, attempts)
+        answer = await _send_with_retries(
+            client, upstream, method.upper(), target, all_headers, content or b"", attempts
+        )
     except asyncio.CancelledError:
         upstream.breaker.abandoned()  # the caller went away: says nothing about the service
         raise
     except Exception:
         upstream.breaker.failed()
         raise
-    if response.status_code in UNAVAILABLE_STATUSES:
+    if answer.status_code in UNAVAILABLE_STATUSES:
         upstream.breaker.failed()
     else:
         upstream.breaker.succeeded()
-    return response
-
-
-async def _send_once(client: aiohttp.ClientSession, request: _Request) -> Answer:
-    async with client.request(
-        request.method,
-        request.url,
-        headers=request.headers,
-        data=request.body,
-        timeout=request.timeout,
-        allow_redirects=False,
-    ) as response:
-        content = await response.read()
-        return Answer(response.status, response.headers, content, response.raw_headers)
+    return answer
 
 
 async def _send_with_retries(
-    client: aiohttp.ClientSession, request: _Request, upstream: Upstream, attempts: int
+    client: ServiceClient,
+    upstream: Upstream,
+    method: str,
+    target: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    attempts: int,
 ) -> Answer:
     for attempt in range(1, attempts + 1):
         try:
-            return await _send_once(client, request)
-        except aiohttp.ConnectionTimeoutError as exc:
-            if attempt < attempts:
-                await asyncio.sleep(0.05 * attempt)
-                continue
-            raise unavailable(upstream, 5) from exc
-        except TimeoutError as exc:  # aiohttp's read and total timeouts are TimeoutErrors
-            raise Problem(
-                504,
-                "Upstream timeout",
-                f"The {upstream.name} service took too long to answer.",
-                "upstream-timeout",
-            ) from exc
-        except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
-            # Never delivered (or the kept-alive connection was closed under us): safe to send
+            return await client.request(
+                upstream.origin, method, target, headers, body, timeout=upstream.timeout
+            )
+        except Unreachable as exc:
+            # Never answered (no connection, or a kept-alive one closed under us): safe to send
             # again, but only for methods whose repetition changes nothing.
             if attempt < attempts:
                 await asyncio.sleep(0.05 * attempt)
                 continue
             log.warning("%s is unreachable: %s", upstream.name, exc)
             raise unavailable(upstream, 5) from exc
-        except aiohttp.ClientError as exc:
-            log.warning("%s failed: %r", upstream.name, exc)
+        except TimeoutError as exc:
+            raise Problem(
+                504,
+                "Upstream timeout",
+                f"The {upstream.name} service took too long to answer.",
+                "upstream-timeout",
+            ) from exc
+        except BadAnswer as exc:
+            log.warning("%s failed: %s", upstream.name, exc)
             raise Problem(
                 502, "Bad gateway", f"The {upstream.name} service failed to answer.", "bad-gateway"
             ) from exc

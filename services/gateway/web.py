@@ -35,7 +35,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.chassis.problems import Problem
 from services.chassis.tokens import InvalidToken, Principal, TokenVerifier
 from services.gateway.proxy import limit_member
-from services.gateway.upstreams import Answer, Query, Upstream, send
+from services.gateway.service_client import Answer
+from services.gateway.upstreams import Query, Upstream, send
 
 SESSION_COOKIE = "convene_session"
 REFRESH_COOKIE = "convene_refresh"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
-import aiohttp
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -13,6 +13,7 @@ from support import served
 
 from devstack.postgres import free_port
 from services.chassis.problems import PROBLEM_JSON, Problem
+from services.gateway.service_client import ServiceClient
 from services.gateway.upstreams import CircuitBreaker, Upstream, send
 
 
@@ -119,7 +120,7 @@ async def _flaky(method: str) -> tuple[int, int | str]:
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        async with aiohttp.ClientSession() as client:
+        async with aclosing(ServiceClient()) as client:
             upstream = Upstream("x", f"http://127.0.0.1:{port}", retries=2)
             try:
                 response = await send(client, upstream, method, "/things", content=b"{}")

@@ -120,6 +120,9 @@ async def test_a_search_through_the_gateway_is_traced_into_the_directory_and_its
     assert directory.parent is not None
     call = by_id[directory.parent.span_id]
     assert call.kind == SpanKind.CLIENT
+    assert call.name == "GET"
+    assert call.attributes.get("http.response.status_code") == 200
+    assert str(call.attributes.get("url.full")).endswith(f"/profiles?q=Tracewell+{marker}")
     assert call.parent is not None
     assert by_id[call.parent.span_id].name == "GET /api/directory/{path}"
     # The statement that reads the searcher, sent on the held connection, is in it too.
