@@ -17,6 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from services.gateway.service_client import (
+    Answer,
     BadAnswer,
     Origin,
     ServiceClient,
@@ -87,8 +88,28 @@ def answering(*answers: bytes) -> Handler:
     return handle
 
 
+def once_then_close(answer: bytes) -> Handler:
+    """Answer the first request on each connection with `answer`, then close it."""
+
+    async def handle(
+        script: Scripted, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int
+    ) -> None:
+        await script.read_request(reader)
+        writer.write(answer)
+        await writer.drain()
+
+    return handle
+
+
 def serving(*answers: bytes):  # type: ignore[no-untyped-def]
     return scripted(answering(*answers))
+
+
+async def get_twice(client: ServiceClient, origin: Origin) -> tuple[Answer, Answer]:
+    return (
+        await client.request(origin, "GET", "/", {}, timeout=5),
+        await client.request(origin, "GET", "/", {}, timeout=5),
+    )
 
 
 @pytest.fixture
@@ -155,8 +176,7 @@ async def test_a_chunked_answer_arrives_whole(client: ServiceClient) -> None:
         b"5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n"
     )
     async with serving(answer) as (script, origin):
-        first = await client.request(origin, "GET", "/", {}, timeout=5)
-        second = await client.request(origin, "GET", "/", {}, timeout=5)
+        first, second = await get_twice(client, origin)
     assert first.content == second.content == b"hello, world"
     assert script.connections == 1
 
@@ -164,16 +184,10 @@ async def test_a_chunked_answer_arrives_whole(client: ServiceClient) -> None:
 async def test_an_answer_without_a_length_runs_until_the_connection_closes(
     client: ServiceClient,
 ) -> None:
-    async def handle(
-        _s: Scripted, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int
-    ) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nall of it")
-        await writer.drain()
-
-    async with scripted(handle) as (script, origin):
-        first = await client.request(origin, "GET", "/", {}, timeout=5)
-        second = await client.request(origin, "GET", "/", {}, timeout=5)
+    async with scripted(
+        once_then_close(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nall of it")
+    ) as (script, origin):
+        first, second = await get_twice(client, origin)
     assert first.content == second.content == b"all of it"
     assert script.connections == 2
 
@@ -219,15 +233,7 @@ async def test_a_service_that_says_close_gets_a_new_connection_next_time(
 async def test_a_kept_connection_the_service_closed_is_not_used_again(
     client: ServiceClient,
 ) -> None:
-    async def handle(
-        _s: Scripted, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int
-    ) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(OK)
-        await writer.drain()
-        # and then closes while the gateway keeps the connection
-
-    async with scripted(handle) as (script, origin):
+    async with scripted(once_then_close(OK)) as (script, origin):
         await client.request(origin, "GET", "/", {}, timeout=5)
         await asyncio.sleep(0.1)
         again = await client.request(origin, "GET", "/", {}, timeout=5)
@@ -258,14 +264,9 @@ async def test_a_close_before_any_answer_is_unreachable(client: ServiceClient) -
 
 
 async def test_an_answer_cut_off_is_a_bad_answer(client: ServiceClient) -> None:
-    async def handle(
-        _s: Scripted, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int
-    ) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b")
-        await writer.drain()
-
-    async with scripted(handle) as (_, origin):
+    async with scripted(
+        once_then_close(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b")
+    ) as (_, origin):
         with pytest.raises(BadAnswer, match="middle of an answer"):
             await client.request(origin, "GET", "/", {}, timeout=5)
 
