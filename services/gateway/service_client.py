@@ -165,6 +165,10 @@ class _Connection(asyncio.Protocol):
             self.close()
 
     # httptools callbacks
+    def on_message_begin(self) -> None:
+        if self.answer is None or self.answer.done():
+            self.reusable = False  # a second answer nobody asked for: what follows is unknown
+
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
 

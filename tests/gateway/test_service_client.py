@@ -281,6 +281,14 @@ async def test_garbage_is_a_bad_answer_and_the_next_request_still_works(
     assert script.connections == 2
 
 
+async def test_bytes_after_an_answer_never_reach_the_next_caller(client: ServiceClient) -> None:
+    extra = OK + b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n"
+    async with serving(extra, OK) as (script, origin):
+        first, second = await get_twice(client, origin)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert script.connections == 2
+
+
 async def test_switching_protocols_is_refused(client: ServiceClient) -> None:
     upgrade = (
         b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n"
