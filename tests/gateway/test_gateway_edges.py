@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from services.chassis.problems import PROBLEM_JSON
@@ -17,12 +19,15 @@ async def test_an_unknown_api_is_a_problem_not_a_crash(stack) -> None:
 async def test_responses_carry_security_headers_and_a_request_id(stack) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url) as client:
         response = await client.get("/api/identity/.well-known/jwks.json")
+        again = await client.get("/api/identity/.well-known/jwks.json")
         echoed = await client.get("/healthz", headers={"x-request-id": "req-1234567890"})
     assert response.status_code == 200
     assert response.headers["x-frame-options"] == "DENY"
     assert "unsafe-inline" not in response.headers["content-security-policy"]
     assert response.headers["strict-transport-security"].startswith("max-age=")
-    assert len(response.headers["x-request-id"]) >= 8
+    ids = [r.headers["x-request-id"] for r in (response, again)]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids), ids
+    assert ids[0] != ids[1]
     assert echoed.headers["x-request-id"] == "req-1234567890"
 
 
