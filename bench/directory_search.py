@@ -12,12 +12,15 @@ concurrent clients for 20 s and prints p50/p99 latency and requests/s:
             the directory last changed
 
 Queries rotate through names, organisations, common words, typos and filters. The load
-generator is aiohttp: httpx spent ~0.7 ms of CPU per request on the same two cores, so it, not
-the servers, set the pace (bare 2,000 req/s with httpx, 7,000 with aiohttp); `--client httpx`
-reproduces the figures measured that way before 7 December 2026. Usage:
+generator shares the two cores with the servers, so whatever CPU it spends per request is taken
+from them, and most from the two-hop gateway target (four processes on two cores). It is
+`raw` by default: each client one kept-alive connection writing a request encoded once and
+reading the answer with httptools (uvicorn's parser), as wrk or h2load would, at ~0.03 ms of
+CPU per request. `--client aiohttp` (~0.1 ms; the figures from 7 December 10:00 to 8
+December) and `--client httpx` (~0.7 ms; before that) reproduce the earlier figures. Usage:
 
   python bench/directory_search.py [--profiles 100000] [--clients 16] [--seconds 20]
-      [--targets bare,direct,gateway] [--client aiohttp|httpx] [--hold]
+      [--targets bare,direct,gateway] [--client raw|aiohttp|httpx] [--hold]
 
 `--hold` keeps the stack running after the figures (its addresses and a token are written to
 `hold.json` in the work folder) so a profiler can be attached: `py-spy top --pid <directory>`,
@@ -41,6 +44,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
+import httptools
 import httpx
 import yarl
 
@@ -74,6 +78,63 @@ app = FastAPI()
 async def hello() -> dict[str, str]:
     return {"hello": "world"}
 """
+
+
+class _KeptAlive(asyncio.Protocol):
+    """One connection answering one request at a time: `await exchange(request)` is the status.
+
+    The body is parsed (to know where the answer ends) and dropped: nothing is copied or decoded.
+    """
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.answer: asyncio.Future[int] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self.fail(exc)
+
+    def on_message_complete(self) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_result(self.parser.get_status_code())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.fail(exc or ConnectionError("the server closed the connection"))
+
+    def fail(self, exc: BaseException) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_exception(exc)
+        if self.transport is not None:
+            self.transport.close()
+
+    async def exchange(self, request: bytes) -> int:
+        assert self.transport is not None
+        self.answer = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return await self.answer
+
+
+def encoded_requests(url: str, token: str) -> tuple[str, int, list[bytes]]:
+    """Every query's GET request as it goes on the wire, and where to send it."""
+    parsed = yarl.URL(url)
+    assert parsed.host is not None
+    assert parsed.port is not None
+    requests = [
+        (
+            f"GET {parsed.with_query(params).raw_path_qs} HTTP/1.1\r\n"
+            f"Host: {parsed.host}:{parsed.port}\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        ).encode()
+        for params in QUERIES
+    ]
+    return parsed.host, parsed.port, requests
 
 
 def _client_process(  # type: ignore[no-untyped-def]
@@ -117,7 +178,34 @@ def _client_process(  # type: ignore[no-untyped-def]
 
             await run(get, offset)
 
-    one_client = with_aiohttp if client_kind == "aiohttp" else with_httpx
+    async def with_raw(offset: int) -> None:
+        host, port, requests = encoded_requests(url, token)
+        loop = asyncio.get_running_loop()
+        connection: _KeptAlive | None = None
+
+        async def get(i: int) -> int:
+            nonlocal connection
+            if (
+                connection is None
+                or connection.transport is None
+                or (connection.transport.is_closing())
+            ):
+                _, connection = await loop.create_connection(_KeptAlive, host, port)
+            try:
+                async with asyncio.timeout(10):
+                    return await connection.exchange(requests[i])
+            except (OSError, TimeoutError, httptools.HttpParserError):
+                connection.fail(ConnectionError("abandoned"))
+                connection = None
+                return 0
+
+        try:
+            await run(get, offset)
+        finally:
+            if connection is not None and connection.transport is not None:
+                connection.transport.close()
+
+    one_client = {"raw": with_raw, "aiohttp": with_aiohttp, "httpx": with_httpx}[client_kind]
 
     async def main() -> None:
         await asyncio.gather(*(one_client(i * 3) for i in range(clients)))
@@ -133,7 +221,7 @@ def load(
     clients: int,
     seconds: float,
     processes: int,
-    client_kind: str = "aiohttp",
+    client_kind: str = "raw",
 ) -> dict[str, float]:
     """`clients` concurrent clients spread over `processes` load-generator processes."""
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
@@ -222,9 +310,9 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
     parser.add_argument(
         "--client",
-        choices=("aiohttp", "httpx"),
-        default="aiohttp",
-        help="the load generator's HTTP client (httpx: the figures before 7 Dec 2026)",
+        choices=("raw", "aiohttp", "httpx"),
+        default="raw",
+        help="the load generator's HTTP client (aiohttp, httpx: earlier figures; see above)",
     )
     parser.add_argument("--targets", default="bare,direct,gateway,uncached")
     parser.add_argument("--hold", action="store_true", help="keep the stack running after")
