@@ -16,8 +16,8 @@ generator shares the two cores with the servers, so whatever CPU it spends per r
 from them, and most from the two-hop gateway target (four processes on two cores). It is
 `raw` by default: each client one kept-alive connection writing a request encoded once and
 reading the answer with httptools (uvicorn's parser), as wrk or h2load would, at ~0.03 ms of
-CPU per request. `--client aiohttp` (~0.1 ms; the figures from 7 December 10:00 to 8
-December) and `--client httpx` (~0.7 ms; before that) reproduce the earlier figures. Usage:
+CPU per request. `--client aiohttp` (~0.1 ms; the figures of 7 December 2026, 10:00-16:00)
+and `--client httpx` (~0.7 ms; before that) reproduce the earlier figures. Usage:
 
   python bench/directory_search.py [--profiles 100000] [--clients 16] [--seconds 20]
       [--targets bare,direct,gateway] [--client raw|aiohttp|httpx] [--hold]
