@@ -188,7 +188,7 @@ def _client_process(  # type: ignore[no-untyped-def]
             if (
                 connection is None
                 or connection.transport is None
-                or (connection.transport.is_closing())
+                or connection.transport.is_closing()
             ):
                 _, connection = await loop.create_connection(_KeptAlive, host, port)
             try:
