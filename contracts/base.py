@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,3 +26,11 @@ class IntegrationEvent(BaseModel):
     def subject(self) -> str:
         """The aggregate id, used as Kafka message key so one aggregate's events stay in order."""
         return str(getattr(self, self.subject_field))
+
+    @classmethod
+    def twin_of(cls, event: IntegrationEvent, **changes: Any) -> Self:
+        """An event of this type with `event`'s values for the fields both types declare, then
+        `changes`: how a public event is built from its internal twin. A public model declares
+        only what departments may see, so nothing else of the internal event can reach it."""
+        shared = cls.model_fields.keys() & type(event).model_fields.keys()
+        return cls.model_validate({name: getattr(event, name) for name in shared} | changes)

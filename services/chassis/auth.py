@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, Request
 
@@ -40,6 +41,25 @@ async def current_principal(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def member_id_of(principal: Principal) -> UUID:
+    """The caller's member id; 403 `not-a-member` for a caller that is no member (a department's
+    service account, an operator's token), which has no profile, feed or answers of its own."""
+    try:
+        return UUID(principal.subject)
+    except ValueError:
+        raise Problem(
+            403, "Forbidden", "Only Convene members can do this.", "not-a-member"
+        ) from None
+
+
+async def current_member(principal: CurrentPrincipal) -> UUID:
+    return member_id_of(principal)
+
+
+CurrentMember = Annotated[UUID, Depends(current_member)]
+"""The signed-in member's id (403 for a caller that is no member)."""
 
 
 def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:

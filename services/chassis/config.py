@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 S = TypeVar("S", bound=BaseSettings)
+
+#: Values people paste from examples; a secret containing one of these is refused.
+PLACEHOLDER_WORDS = ("change-me", "changeme", "changethis", "placeholder", "example", "secret")
+MIN_SECRET_LENGTH = 32
+
+
+def _refuse_placeholder(value: SecretStr) -> SecretStr:
+    raw = value.get_secret_value()
+    if len(raw) < MIN_SECRET_LENGTH:
+        raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters of random data")
+    lowered = raw.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS) or len(set(raw)) < 10:
+        raise ValueError("looks like a placeholder; generate a random key")
+    return value
+
+
+Secret = Annotated[SecretStr, AfterValidator(_refuse_placeholder)]
+"""A secret setting: at least 32 characters of what looks like random data, never an example
+value. Settings holding one set `hide_input_in_errors=True`: a rejected value may be real.
+Generate one with `python -c "import secrets; print(secrets.token_urlsafe(48))"`."""
 
 
 class KafkaSettings(BaseSettings):

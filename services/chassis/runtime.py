@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, Request
@@ -39,6 +39,8 @@ from services.chassis.relay import OutboxRelay
 from services.chassis.tokens import KeySource, RemoteJwks, TokenVerifier
 
 log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 class Worker(Protocol):
@@ -204,6 +206,15 @@ class ServiceRuntime:
         await self.held_connection.close()
         await self.engine.dispose()
 
+    def settings_as(self, settings_type: type[S]) -> S:
+        """The settings as the service's own type (its `ServiceDefinition.settings_type`)."""
+        if not isinstance(self.settings, settings_type):
+            raise TypeError(
+                f"{self.definition.name} runs with {type(self.settings).__name__},"
+                f" not {settings_type.__name__}"
+            )
+        return self.settings
+
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return unit_of_work(self.sessions, self.definition.source)
 
@@ -267,3 +278,16 @@ async def _runtime(request: Request) -> ServiceRuntime:
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
 """The service's runtime, for a route that chooses its own connections (a hot read path)."""
+
+
+def settings_dependency(settings_type: type[S]) -> Callable[[Request], Awaitable[S]]:
+    """A route dependency giving the service's own settings, typed:
+
+    SettingsDep = Annotated[ContentSettings, Depends(settings_dependency(ContentSettings))]
+    """
+
+    async def settings(request: Request) -> S:
+        runtime: ServiceRuntime = request.app.state.runtime
+        return runtime.settings_as(settings_type)
+
+    return settings

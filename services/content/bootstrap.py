@@ -8,26 +8,13 @@ from fastapi import FastAPI
 
 from services.chassis.app import create_service_app
 from services.chassis.config import load_settings
-from services.chassis.mail import create_mail_relay
-from services.chassis.runtime import ServiceDefinition, ServiceRuntime, Worker
+from services.chassis.mail import mail_relay_worker
+from services.chassis.runtime import ServiceDefinition
 from services.content.config import ContentSettings
 from services.content.entrypoints.api import ROUTERS
 from services.content.entrypoints.consumers import EVENT_HANDLERS
 from services.content.entrypoints.workers import PublishingScheduler, WeeklyDigests
 from services.content.notifications import TEMPLATES
-
-
-def _mail_relay(runtime: ServiceRuntime) -> Worker:
-    settings = runtime.settings
-    assert isinstance(settings, ContentSettings)
-    return create_mail_relay(
-        runtime.engine,
-        settings,
-        TEMPLATES.values(),
-        service="content",
-        sweep_seconds=settings.outbox_sweep_seconds,
-    )
-
 
 SERVICE = ServiceDefinition(
     name="content",
@@ -37,7 +24,7 @@ SERVICE = ServiceDefinition(
     routers=ROUTERS,
     migrations=Path(__file__).parent / "migrations",
     handlers=EVENT_HANDLERS,
-    workers=[_mail_relay, PublishingScheduler, WeeklyDigests],
+    workers=[mail_relay_worker(TEMPLATES.values()), PublishingScheduler, WeeklyDigests],
 )
 
 

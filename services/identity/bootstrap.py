@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from services.chassis.app import create_service_app
 from services.chassis.cli import ExtraCommand
 from services.chassis.config import load_settings
-from services.chassis.mail import create_mail_relay
-from services.chassis.runtime import ServiceDefinition, ServiceRuntime, Worker
+from services.chassis.mail import mail_relay_worker
+from services.chassis.runtime import ServiceDefinition, ServiceRuntime
 from services.chassis.tokens import KeySource
 from services.identity.config import IdentitySettings
 from services.identity.entrypoints.api import (
@@ -35,18 +35,6 @@ def _key_source(runtime: ServiceRuntime) -> KeySource:
     return SigningKeys(runtime.sessions)
 
 
-def _mail_relay(runtime: ServiceRuntime) -> Worker:
-    settings = runtime.settings
-    assert isinstance(settings, IdentitySettings)
-    return create_mail_relay(
-        runtime.engine,
-        settings,
-        TEMPLATES.values(),
-        service="identity",
-        sweep_seconds=settings.outbox_sweep_seconds,
-    )
-
-
 SERVICE = ServiceDefinition(
     name="identity",
     title="Convene identity",
@@ -65,7 +53,7 @@ SERVICE = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     handlers=EVENT_HANDLERS,
     key_source=_key_source,
-    workers=[_mail_relay],
+    workers=[mail_relay_worker(TEMPLATES.values())],
 )
 
 

@@ -22,7 +22,12 @@ from services.chassis.mail.outbox import (
 )
 from services.chassis.mail.relay import MailRelay, MailStats
 from services.chassis.mail.sending import MailSender, OutgoingMail, PermanentMailError
-from services.chassis.mail.settings import MailSettings, create_mail_relay, create_mail_sender
+from services.chassis.mail.settings import (
+    MailSettings,
+    create_mail_relay,
+    create_mail_sender,
+    mail_relay_worker,
+)
 from services.chassis.mail.templates import MailTemplate, MissingPersonalisation, RenderedMail
 
 __all__ = [
@@ -47,4 +52,5 @@ __all__ = [
     "enqueue_mail",
     "mail_metadata",
     "mail_outbox_table",
+    "mail_relay_worker",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from services.chassis.mail.notify import NotifySender, is_notify_api_key
 from services.chassis.mail.relay import MailRelay
 from services.chassis.mail.sending import MailSender
 from services.chassis.mail.templates import MailTemplate
+from services.chassis.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -105,3 +106,25 @@ def create_mail_relay(
         max_attempts=settings.mail_max_attempts,
         retention=timedelta(hours=settings.mail_retention_hours),
     )
+
+
+def mail_relay_worker(
+    templates: Iterable[MailTemplate],
+) -> Callable[[ServiceRuntime], MailRelay]:
+    """A `ServiceDefinition.workers` entry: the service's mail relay, built from its runtime
+    (whose settings must mix in `MailSettings`)."""
+    templates = tuple(templates)
+
+    def build(runtime: ServiceRuntime) -> MailRelay:
+        settings = runtime.settings
+        if not isinstance(settings, MailSettings):
+            raise TypeError(f"{runtime.definition.name}'s settings do not mix in MailSettings")
+        return create_mail_relay(
+            runtime.engine,
+            settings,
+            templates,
+            service=runtime.definition.name,
+            sweep_seconds=runtime.settings.outbox_sweep_seconds,
+        )
+
+    return build
