@@ -22,6 +22,8 @@ from services.directory.domain.model import (
 from services.directory.domain.search_query import MAX_QUERY_CHARS
 
 BIO_MAX_CHARS = 2000
+REASON_MIN_CHARS, REASON_MAX_CHARS = 10, 500
+REPORT_NOTE_MAX_CHARS = 1000
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[
@@ -258,7 +260,12 @@ class ExpertiseTagCreate(Strict):
 
 class ContactRequestCreate(Strict):
     recipient_id: UUID
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)]
+    reason: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=REASON_MIN_CHARS, max_length=REASON_MAX_CHARS
+        ),
+    ]
     on_behalf_of: UUID | None = Field(
         default=None, description="A delegate sends for their principal."
     )
@@ -312,7 +319,9 @@ class MemberRef(BaseModel):
 
 class ReportCreate(Strict):
     kind: Literal["out_of_date", "leaver"]
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    note: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=REPORT_NOTE_MAX_CHARS)
+    ] = ""
 
 
 class ReportRead(BaseModel):

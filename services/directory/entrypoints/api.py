@@ -57,6 +57,10 @@ from services.directory.domain.model import (
 )
 from services.directory.domain.search_query import parse_query
 from services.directory.schemas import (
+    BIO_MAX_CHARS,
+    REASON_MAX_CHARS,
+    REASON_MIN_CHARS,
+    REPORT_NOTE_MAX_CHARS,
     ActivityPage,
     ActivityRead,
     BlockCreate,
@@ -904,8 +908,16 @@ async def add_expertise(
 
 
 @reference_router.get("/vocabularies", summary="Sectors, regions, organisation types, visibility")
-async def vocabularies(_: CurrentPrincipal) -> dict[str, Any]:
+async def vocabularies(_: CurrentPrincipal, settings: SettingsDep) -> dict[str, Any]:
     return {
+        # What the web forms check before sending, so they never restate the directory's rules.
+        "limits": {
+            "bio_max_chars": BIO_MAX_CHARS,
+            "photo_max_bytes": settings.photo_max_bytes,
+            "reason_min_chars": REASON_MIN_CHARS,
+            "reason_max_chars": REASON_MAX_CHARS,
+            "report_note_max_chars": REPORT_NOTE_MAX_CHARS,
+        },
         "sectors": [{"value": s.value, "label": label} for s, label in SECTOR_LABELS.items()],
         "regions": [{"value": r.value, "label": label} for r, label in REGION_LABELS.items()],
         "organisation_types": [t.value for t in OrganisationType],

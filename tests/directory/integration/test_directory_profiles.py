@@ -193,3 +193,25 @@ async def test_service_accounts_cannot_read_members(client, stack) -> None:
     for path in (member.path, "/api/directory/profiles?q=Private", f"{member.path}/photo"):
         response = await client.get(path, headers=service)
         assert response.status_code == 403, path
+
+
+async def test_the_vocabularies_state_the_limits_the_directory_enforces(client, stack) -> None:
+    member = await draft_member(client, stack, "Sian Griffiths")
+    limits = (await client.get("/api/directory/vocabularies", headers=member.headers)).json()[
+        "limits"
+    ]
+    too_long = await client.patch(
+        "/api/directory/profiles/me",
+        json={"bio": "x" * (limits["bio_max_chars"] + 1)},
+        headers=member.headers,
+    )
+    assert too_long.status_code == 422, too_long.text
+    at_limit = await client.patch(
+        "/api/directory/profiles/me",
+        json={"bio": "Leads on housing. " * (limits["bio_max_chars"] // 18)},
+        headers=member.headers,
+    )
+    assert at_limit.status_code == 200, at_limit.text
+    assert limits["photo_max_bytes"] == 512_000
+    assert (limits["reason_min_chars"], limits["reason_max_chars"]) == (10, 500)
+    assert limits["report_note_max_chars"] == 1000
