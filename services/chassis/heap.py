@@ -2,8 +2,8 @@
 
 A started service holds a few hundred thousand long-lived objects (modules, models, routes,
 the ORM's mappers, pools). CPython's oldest-generation collection walks all of them, and under
-load it runs every second or two: measured on the directory, each pass stopped the event loop
-for about 100 ms, which is what a search's p99 was made of. Freezing moves everything that
+load it runs every second or two, and each pass stops the event loop long enough to be what a
+busy route's p99 is made of (docs/performance.md). Freezing moves everything that
 exists once start-up is done into a permanent generation the collector never scans; objects
 made afterwards are collected as before, so reference cycles created while serving are still
 freed.

@@ -2,12 +2,11 @@
 
 uvicorn writes a response's status line and headers the moment the app starts the response,
 and the body as a second write: two sends, two packets, and two wake-ups for whoever reads
-them (the gateway reading a service, a browser reading the gateway). Under the directory
-search bench the two sends were ~18% of the gateway's CPU (py-spy), and one send instead took
-about a tenth off a remembered search in the directory. `OneSendProtocol` holds a response's
-first write (its head) until the body's first chunk and sends both together; a head whose body
-comes later (or never: HEAD, 204, 100 Continue) goes out when the event loop next turns, so
-nothing waits longer than the step that is already running.
+them (the gateway reading a service, a browser reading the gateway); on a small answer that
+is a large share of the CPU a request costs (docs/performance.md). `OneSendProtocol` holds a
+response's first write (its head) until the body's first chunk and sends both together; a head
+whose body comes later (or never: HEAD, 204, 100 Continue) goes out when the event loop next
+turns, so nothing waits longer than the step that is already running.
 
 It leans on two uvicorn internals: `on_headers_complete` makes `self.cycle`, and the cycle
 writes through `cycle.transport`. tests/chassis/unit/test_serving.py fails if either changes.
