@@ -30,7 +30,7 @@ import uvicorn
 from devstack.broker import EmbeddedBroker
 from devstack.postgres import EmbeddedPostgres, free_port
 from services.feedback.adapters import report_files
-from services.feedback.domain.analysis import Respondent
+from services.feedback.domain.breakdowns import Respondent
 from services.feedback.domain.model import Question, QuestionKind, pseudonym
 from services.feedback.domain.report import ReportInput, compose_report
 

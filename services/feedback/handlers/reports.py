@@ -26,7 +26,7 @@ from services.feedback.adapters.orm import (
 )
 from services.feedback.adapters.pseudonyms import Pseudonyms
 from services.feedback.domain import commands
-from services.feedback.domain.analysis import Respondent
+from services.feedback.domain.breakdowns import Respondent
 from services.feedback.domain.errors import CampaignNotFound, CampaignNotOpen
 from services.feedback.domain.model import CampaignStatus, Question, StatementStatus, pseudonym
 from services.feedback.domain.report import ReportInput, compose_report
