@@ -29,8 +29,8 @@ import uvicorn
 
 from devstack.broker import EmbeddedBroker
 from devstack.postgres import EmbeddedPostgres, free_port
-from services.feedback import report_files
-from services.feedback.domain.analysis import Respondent
+from services.feedback.adapters import report_files
+from services.feedback.domain.breakdowns import Respondent
 from services.feedback.domain.model import Question, QuestionKind, pseudonym
 from services.feedback.domain.report import ReportInput, compose_report
 
@@ -139,8 +139,9 @@ async def bench_stack(gateway_votes: int, concurrency: int) -> None:
     from services.chassis.app import create_service_app
     from services.chassis.migrations import upgrade_to_head
     from services.feedback.adapters.orm import Campaign
+    from services.feedback.adapters.pseudonyms import Pseudonyms
     from services.feedback.bootstrap import SERVICE as FEEDBACK
-    from services.feedback.handlers import Pseudonyms, _publish_report
+    from services.feedback.handlers.reports import publish_campaign_report
     from services.gateway.app import create_app as create_gateway
     from services.gateway.config import GatewaySettings
     from services.identity.bootstrap import SERVICE as IDENTITY
@@ -326,7 +327,9 @@ async def bench_stack(gateway_votes: int, concurrency: int) -> None:
         started = time.perf_counter()
         async with feedback.unit_of_work() as uow:
             campaign = await uow.session.get(Campaign, campaign_id)
-            document = await _publish_report(uow, campaign, pseudonyms, final=False)
+            document = await publish_campaign_report(
+                campaign, uow, pseudonyms=pseudonyms, final=False
+            )
             await uow.commit()
         elapsed = time.perf_counter() - started
         by_sector = next(b for b in document.breakdowns if b.dimension == "sector")

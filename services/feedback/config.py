@@ -1,11 +1,7 @@
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.chassis.config import ServiceSettings, database_url_field
-
-#: Values people paste from examples; a key containing one of these is refused.
-_PLACEHOLDERS = ("change-me", "changeme", "changethis", "placeholder", "example", "secret")
-MIN_KEY_LENGTH = 32
+from services.chassis.config import Secret, ServiceSettings, database_url_field
 
 
 class FeedbackSettings(ServiceSettings):
@@ -19,19 +15,8 @@ class FeedbackSettings(ServiceSettings):
     #: Held only by this service: without it nothing in the database links an answer to a
     #: member. Changing it orphans every open campaign's answers, so rotate only between
     #: campaigns. Generate with `python -c "import secrets; print(secrets.token_urlsafe(48))"`.
-    pseudonym_key: SecretStr
+    pseudonym_key: Secret
     #: How often the campaign clock opens and closes campaigns whose time has come.
     campaign_clock_seconds: float = Field(default=2.0, gt=0, le=300)
     #: Statements one member may submit to one campaign.
     statements_per_member: int = Field(default=10, ge=1, le=100)
-
-    @field_validator("pseudonym_key")
-    @classmethod
-    def _real_secret(cls, value: SecretStr) -> SecretStr:
-        raw = value.get_secret_value()
-        if len(raw) < MIN_KEY_LENGTH:
-            raise ValueError(f"must be at least {MIN_KEY_LENGTH} characters of random data")
-        lowered = raw.lower()
-        if any(word in lowered for word in _PLACEHOLDERS) or len(set(raw)) < 10:
-            raise ValueError("looks like a placeholder; generate a random key")
-        return value

@@ -1,4 +1,5 @@
-"""Read-side queries for the API."""
+"""Read-side queries: what the API shows, and the look-ups handlers decide on (who is in a
+campaign's audience, the latest report)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,63 @@ from services.feedback.adapters.orm import (
     FollowUp,
     Member,
     MemberCohort,
+    MemberSalt,
+    Report,
+    Response,
     Statement,
     StatementVote,
 )
-from services.feedback.domain.model import AudienceKind, CampaignStatus, StatementStatus
+from services.feedback.adapters.pseudonyms import Pseudonyms
+from services.feedback.domain.errors import CampaignNotFound, NoReport
+from services.feedback.domain.model import (
+    Audience,
+    AudienceKind,
+    CampaignStatus,
+    MemberFacts,
+    StatementStatus,
+    in_audience,
+    pseudonym,
+)
+
+# -- audiences --------------------------------------------------------------------------------
+
+
+async def member_facts(session: AsyncSession, member_id: UUID) -> MemberFacts | None:
+    member = await session.get(Member, member_id)
+    if member is None:
+        return None
+    cohorts = await session.scalars(
+        select(MemberCohort.cohort_id).where(MemberCohort.member_id == member_id)
+    )
+    return MemberFacts(active=member.active, cohort_ids=frozenset(cohorts), sector=member.sector)
+
+
+def audience_of(campaign: Campaign) -> Audience:
+    return Audience(
+        kind=AudienceKind(campaign.audience_kind),
+        cohort_id=campaign.audience_cohort_id,
+        sectors=tuple(campaign.audience_sectors or ()),
+    )
+
+
+async def campaign_for_member(
+    session: AsyncSession, campaign_id: UUID, member_id: UUID, *, lock: bool = False
+) -> Campaign:
+    """The campaign if the member is in its audience, else CampaignNotFound: outsiders cannot
+    tell a campaign for others from one that does not exist."""
+    query = select(Campaign).where(Campaign.id == campaign_id)
+    if lock:
+        # Writers share-lock the campaign, so closing waits for them and the report sees them.
+        query = query.with_for_update(read=True)
+    campaign = await session.scalar(query)
+    if campaign is None or campaign.status == CampaignStatus.SCHEDULED:
+        raise CampaignNotFound()
+    if not in_audience(audience_of(campaign), await member_facts(session, member_id)):
+        raise CampaignNotFound()
+    return campaign
+
+
+# -- campaigns --------------------------------------------------------------------------------
 
 
 async def campaigns_page(
@@ -62,6 +116,20 @@ async def campaigns_page(
     return list((await session.scalars(query.limit(limit + 1))).all())
 
 
+async def my_response(
+    session: AsyncSession, campaign_id: UUID, member_id: UUID, *, pseudonyms: Pseudonyms
+) -> Response | None:
+    """The member's own answer, found through their pseudonym (creating no salt)."""
+    campaign = await campaign_for_member(session, campaign_id, member_id)
+    salt = await session.scalar(select(MemberSalt.salt).where(MemberSalt.member_id == member_id))
+    if salt is None:
+        return None
+    return await session.get(Response, (campaign.id, pseudonym(pseudonyms.key, salt, campaign.id)))
+
+
+# -- statements -------------------------------------------------------------------------------
+
+
 async def statements_for_member(
     session: AsyncSession, campaign_id: UUID, pseudonym: str | None, *, after: int, limit: int
 ) -> list[tuple[Statement, int | None]]:
@@ -103,6 +171,21 @@ async def statements_for_admin(
         query = query.where(Statement.status == status)
     rows = await session.execute(query.order_by(Statement.seq).limit(limit + 1))
     return [(statement, count) for statement, count in rows.all()]
+
+
+# -- reports and follow-ups -------------------------------------------------------------------
+
+
+async def latest_report(session: AsyncSession, campaign_id: UUID) -> Report:
+    report = await session.scalar(
+        select(Report)
+        .where(Report.campaign_id == campaign_id)
+        .order_by(Report.version.desc())
+        .limit(1)
+    )
+    if report is None:
+        raise NoReport()
+    return report
 
 
 async def follow_ups(session: AsyncSession, campaign_id: UUID) -> list[FollowUp]:

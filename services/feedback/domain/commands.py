@@ -66,6 +66,22 @@ class CreateCampaign:
 
 
 @dataclass(frozen=True)
+class OpenDueCampaigns:
+    """The campaign clock: open scheduled campaigns whose opening time is at or before `now`."""
+
+    now: datetime
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class CloseDueCampaigns:
+    """The campaign clock: close campaigns whose closing time is at or before `now`."""
+
+    now: datetime
+    limit: int = 5
+
+
+@dataclass(frozen=True)
 class CloseCampaign:
     campaign_id: UUID
     actor: str

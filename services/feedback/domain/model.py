@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from services.feedback.domain.errors import InvalidAnswers
+from services.feedback.domain.errors import CampaignNotOpen, InvalidAnswers
 
 #: No breakdown cell, opinion group or theme counting fewer people than this is ever shown.
 K_ANONYMITY = 5
@@ -123,6 +123,13 @@ def status_at(opens_at: datetime, closes_at: datetime, now: datetime) -> Campaig
     if now >= closes_at:
         return CampaignStatus.CLOSED
     return CampaignStatus.OPEN if now >= opens_at else CampaignStatus.SCHEDULED
+
+
+def require_open(status: str, closes_at: datetime, now: datetime) -> None:
+    """Answers, statements and votes are taken only while open and before the closing time
+    (an early close moves the closing time to now before the clock closes the campaign)."""
+    if status != CampaignStatus.OPEN or now >= closes_at:
+        raise CampaignNotOpen(CampaignStatus.CLOSED.value if now >= closes_at else status)
 
 
 def check_answers(questions: list[Question], answers: dict[str, Any]) -> dict[str, Any]:

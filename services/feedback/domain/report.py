@@ -22,17 +22,15 @@ from contracts.events.feedback import (
     StatementResultV1,
     ThemeV1,
 )
-from services.feedback.domain.analysis import (
-    Respondent,
+from services.feedback.domain.breakdowns import Respondent, breakdowns, summarise_questions
+from services.feedback.domain.model import K_ANONYMITY, Question, QuestionKind
+from services.feedback.domain.themes import themes
+from services.feedback.domain.vote_analysis import (
     StatementFinding,
     VoteAnalysis,
     VoteMatrix,
     analyse_votes,
-    breakdowns,
-    summarise_questions,
 )
-from services.feedback.domain.model import K_ANONYMITY, Question, QuestionKind
-from services.feedback.domain.themes import themes
 
 DIMENSIONS = ("sector", "region", "cohort")
 #: How many consensus and divisive statements a report lists.

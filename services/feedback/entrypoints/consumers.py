@@ -18,22 +18,22 @@ from contracts.events.identity import (
 )
 from services.chassis.consumer import Handler
 from services.chassis.database import UnitOfWork
-from services.feedback import handlers
 from services.feedback.domain import commands
+from services.feedback.handlers import members
 
 
 async def on_member_activated(uow: UnitOfWork, event: MemberActivatedV1, _: Envelope) -> None:
-    await handlers.record_member_active(commands.RecordMemberActive(event.member_id, True), uow)
+    await members.record_member_active(commands.RecordMemberActive(event.member_id, True), uow)
 
 
 async def on_member_deactivated(uow: UnitOfWork, event: MemberDeactivatedV1, _: Envelope) -> None:
-    await handlers.record_member_active(commands.RecordMemberActive(event.member_id, False), uow)
+    await members.record_member_active(commands.RecordMemberActive(event.member_id, False), uow)
 
 
 async def on_cohort_joined(
     uow: UnitOfWork, event: MemberJoinedCohortV1, envelope: Envelope
 ) -> None:
-    await handlers.record_cohort_joined(
+    await members.record_cohort_joined(
         commands.RecordCohortJoined(
             member_id=event.member_id,
             cohort_id=event.cohort_id,
@@ -46,7 +46,7 @@ async def on_cohort_joined(
 
 
 async def on_cohort_left(uow: UnitOfWork, event: MemberLeftCohortV1, _: Envelope) -> None:
-    await handlers.record_cohort_left(
+    await members.record_cohort_left(
         commands.RecordCohortLeft(event.member_id, event.cohort_id), uow
     )
 
@@ -54,13 +54,13 @@ async def on_cohort_left(uow: UnitOfWork, event: MemberLeftCohortV1, _: Envelope
 async def on_profile_changed(
     uow: UnitOfWork, event: ProfilePublishedV1 | ProfileUpdatedV1, _: Envelope
 ) -> None:
-    await handlers.record_member_profile(
+    await members.record_member_profile(
         commands.RecordMemberProfile(event.member_id, event.sector, event.region), uow
     )
 
 
 async def on_member_erased(uow: UnitOfWork, event: MemberErasedV1, _: Envelope) -> None:
-    await handlers.erase_member(commands.EraseMember(event.member_id), uow)
+    await members.erase_member(commands.EraseMember(event.member_id), uow)
 
 
 EVENT_HANDLERS: dict[str, Handler] = {

@@ -3,53 +3,44 @@ time (publishing the final report), exactly once even with several replicas runn
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from datetime import UTC, datetime
 
+from services.chassis.periodic import PeriodicWorker
 from services.chassis.runtime import ServiceRuntime
-from services.feedback import handlers
+from services.feedback.adapters.pseudonyms import Pseudonyms
 from services.feedback.config import FeedbackSettings
-
-log = logging.getLogger(__name__)
+from services.feedback.domain import commands
+from services.feedback.handlers import campaigns
 
 
 class CampaignClock:
-    def __init__(self, runtime: ServiceRuntime, settings: FeedbackSettings) -> None:
+    def __init__(self, runtime: ServiceRuntime, pseudonyms: Pseudonyms) -> None:
         self.runtime = runtime
-        self.interval = settings.campaign_clock_seconds
-        self.pseudonyms = handlers.Pseudonyms(settings.pseudonym_key.get_secret_value().encode())
+        self.pseudonyms = pseudonyms
 
     async def tick(self) -> int:
         """Open and close what is due; returns how many campaigns changed."""
         changed = 0
         async with self.runtime.unit_of_work() as uow:
-            changed += await handlers.open_due_campaigns(uow)
+            changed += await campaigns.open_due_campaigns(
+                commands.OpenDueCampaigns(now=datetime.now(UTC)), uow
+            )
             await uow.commit()
         while True:
             # One transaction per batch of closings: each one's report is committed with it.
             async with self.runtime.unit_of_work() as uow:
-                closed = await handlers.close_due_campaigns(uow, self.pseudonyms, limit=1)
+                closed = await campaigns.close_due_campaigns(
+                    commands.CloseDueCampaigns(now=datetime.now(UTC), limit=1),
+                    uow,
+                    pseudonyms=self.pseudonyms,
+                )
                 await uow.commit()
             changed += closed
             if not closed:
                 return changed
 
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # An outage or a bad campaign must not stop the clock; the next tick retries.
-                log.exception("campaign clock tick failed")
-            await asyncio.sleep(self.interval)
 
-    async def close(self) -> None:
-        return None
-
-
-def campaign_clock(runtime: ServiceRuntime) -> CampaignClock:
-    settings = runtime.settings
-    assert isinstance(settings, FeedbackSettings)
-    return CampaignClock(runtime, settings)
+def campaign_clock(runtime: ServiceRuntime) -> PeriodicWorker:
+    settings = runtime.settings_as(FeedbackSettings)
+    clock = CampaignClock(runtime, Pseudonyms(settings.pseudonym_key.get_secret_value().encode()))
+    return PeriodicWorker("campaign clock", clock.tick, settings.campaign_clock_seconds)

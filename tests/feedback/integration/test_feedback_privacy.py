@@ -21,9 +21,9 @@ from support import eventually
 
 from contracts.events.feedback import PUBLIC_CAMPAIGN_TOPIC
 from contracts.events.identity import MemberDeactivatedV1, MemberErasedV1
-from services.feedback import handlers
 from services.feedback.domain.commands import RecordMemberProfile
 from services.feedback.domain.model import pseudonym
+from services.feedback.handlers import members
 
 TEST_KEY = b"tests-only-7Qm2vX9rLk4pW8sZ3nB6yT1cH5gJ0dFa"
 
@@ -168,7 +168,7 @@ async def test_audiences_decide_who_sees_and_answers(stack, client, admin) -> No
     sector_campaign = await create_campaign(client, admin, audience="sectors", sectors=["Policing"])
     assert sector_campaign["id"] not in await visible_to(insider.headers)
     async with stack.runtime("feedback").unit_of_work() as uow:
-        await handlers.record_member_profile(
+        await members.record_member_profile(
             RecordMemberProfile(uuid.UUID(insider.member_id), "Policing", "Wales"), uow
         )
         await uow.commit()
