@@ -384,7 +384,7 @@ def main() -> None:
             [
                 python,
                 "-m",
-                "services.directory",
+                "devstack.cli",
                 "seed-demo",
                 "--count",
                 str(args.profiles),

@@ -265,8 +265,8 @@ class Supervisor:
 
     def seed_directory(self, env: dict[str, str], count: int = 300) -> None:
         """A few hundred synthetic published leaders, the same ones every time (idempotent)."""
+        from devstack.directory_demo import seed_demo
         from services.chassis.database import create_engine
-        from services.directory.demo import seed_demo
 
         async def seed() -> int:
             url = env["DIRECTORY_DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://", 1)
@@ -377,7 +377,24 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument(
         "--smoke", action="store_true", help="start everything, check one event end to end, stop"
     )
+    seed = commands.add_parser(
+        "seed-demo",
+        help="add realistic synthetic leaders (Faker en_GB) to the directory database "
+        "DIRECTORY_DATABASE_URL names, for development or benchmarks (run after migrate)",
+    )
+    seed.add_argument("--count", type=int, default=300, help="how many leaders (default 300)")
+    seed.add_argument("--seed", type=int, default=2026, help="same seed, same leaders")
+    seed.add_argument(
+        "--no-events",
+        action="store_true",
+        help="do not publish profile events (the benchmark's many leaders)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "seed-demo":
+        from devstack.directory_demo import seed_demo_command
+
+        seed_demo_command(args.count, seed=args.seed, publish_events=not args.no_events)
+        return
 
     supervisor = Supervisor(Stack.from_environment())
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

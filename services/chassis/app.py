@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
 from services.chassis.config import ServiceSettings
-from services.chassis.direct_routes import install_direct_routes
 from services.chassis.health import health_router
 from services.chassis.heap import freeze_startup_heap
 from services.chassis.problems import install_problem_handlers
@@ -23,7 +22,8 @@ from services.chassis.telemetry import (
 
 
 def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
-    """An app whose lifespan starts the runtime (outbox relay, consumer) and stops it cleanly.
+    """An app whose lifespan starts the runtime (outbox relay, consumer) and stops it cleanly,
+    with what the service's `extend_app` added (held open between the two).
 
     Migrations are not run here: they are an explicit step before start (`<svc> migrate`).
     """
@@ -32,12 +32,16 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     if telemetry_enabled():
         SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
 
+    #: What `definition.extend_app` returned, if anything, held open while the app runs.
+    extension: AbstractAsyncContextManager[object] | None = None
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
-        freeze_startup_heap()
         try:
-            yield
+            async with extension or nullcontext():
+                freeze_startup_heap()
+                yield
         finally:
             await runtime.stop()
 
@@ -54,7 +58,8 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     app.include_router(health_router(runtime.readiness_checks))
     for router in definition.routers:
         app.include_router(router)
-    install_direct_routes(app)
+    if definition.extend_app is not None:
+        extension = definition.extend_app(app, runtime)
     if telemetry_enabled():
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     return app

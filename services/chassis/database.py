@@ -21,7 +21,8 @@ from services.chassis.outbox import append_to_outbox
 
 
 class DatabaseUnavailable(Exception):
-    """The database could not be reached through the driver itself (held_connection.py);
+    """The database could not be reached through the driver itself (a connection held out of
+    the pool and spoken to through asyncpg, as the directory's search does);
     answered as the same 503 as SQLAlchemy's OperationalError."""
 
 

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Annotated, Protocol, TypeVar
 
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.chassis.config import ServiceSettings
 from services.chassis.consumer import EventConsumer, Handler
@@ -26,7 +25,6 @@ from services.chassis.database import (
     unit_of_work,
 )
 from services.chassis.health import Check
-from services.chassis.held_connection import HeldConnection
 from services.chassis.kafka import (
     BrokerUnavailable,
     create_consumer,
@@ -68,6 +66,13 @@ class ServiceDefinition:
     key_source: Callable[[ServiceRuntime], KeySource] | None = None
     #: Background loops started with the service (e.g. the mail relay), built from its runtime.
     workers: Sequence[Callable[[ServiceRuntime], Worker]] = ()
+    #: What one service adds to its own app, called once every router is included (middleware,
+    #: app state). It returns what the app holds open while it runs, entered once the runtime
+    #: has started and exited before it stops (the directory: its directly answered routes and
+    #: search's held connection), or None.
+    extend_app: (
+        Callable[[FastAPI, ServiceRuntime], AbstractAsyncContextManager[object] | None] | None
+    ) = None
 
     @property
     def source(self) -> str:
@@ -87,10 +92,6 @@ class ServiceRuntime:
             max_overflow=settings.database_max_overflow,
         )
         self.sessions = create_session_factory(self.engine)
-        # The same pool; connections from it run each statement in its own transaction.
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        #: One of the pool's connections, for the hottest reads (held_connection.py).
-        self.held_connection = HeldConnection(self.engine)
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
         self.consumer: EventConsumer | None = None
@@ -203,7 +204,6 @@ class ServiceRuntime:
             await self.relay.close()
         if self.producer is not None:
             await self.producer.stop()
-        await self.held_connection.close()
         await self.engine.dispose()
 
     def settings_as(self, settings_type: type[S]) -> S:
@@ -217,14 +217,6 @@ class ServiceRuntime:
 
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return unit_of_work(self.sessions, self.definition.source)
-
-    def read_connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A connection for reads that need no snapshot across statements and change nothing.
-
-        It saves the BEGIN and ROLLBACK round trips a unit of work costs: on a hot read path
-        (directory search served from memory) they were as much as the read itself.
-        """
-        return self._autocommit.connect()
 
     async def check_database(self) -> None:
         async with self.engine.connect() as conn:

@@ -1,4 +1,4 @@
 from services.chassis.cli import run_service_cli
-from services.directory.bootstrap import COMMANDS, SERVICE
+from services.directory.bootstrap import SERVICE
 
-run_service_cli(SERVICE, extra=COMMANDS)
+run_service_cli(SERVICE)

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
+from contextlib import AbstractAsyncContextManager, aclosing
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.chassis.app import create_service_app
-from services.chassis.cli import ExtraCommand
 from services.chassis.config import load_settings
-from services.chassis.runtime import ServiceDefinition, ServiceRuntime, Worker
+from services.chassis.runtime import ServiceDefinition, ServiceRuntime
 from services.directory.config import DirectorySettings
 from services.directory.entrypoints.api import ROUTERS
+from services.directory.entrypoints.api.direct_routes import install_direct_routes
+from services.directory.entrypoints.api.search import Searching
 from services.directory.entrypoints.consumers import EVENT_HANDLERS
-from services.directory.entrypoints.worker import MaintenanceWorker
+from services.directory.entrypoints.worker import maintenance_worker
 
 
-def _maintenance(runtime: ServiceRuntime) -> Worker:
-    return MaintenanceWorker(runtime)
+def _extend_app(app: FastAPI, runtime: ServiceRuntime) -> AbstractAsyncContextManager[object]:
+    """Search answered before FastAPI's router, with what it keeps per app (its held
+    connection is given back to the pool when the app stops)."""
+    install_direct_routes(app)
+    searching = Searching.open(runtime)
+    app.state.searching = searching
+    return aclosing(searching)
 
 
 SERVICE = ServiceDefinition(
@@ -30,7 +35,8 @@ SERVICE = ServiceDefinition(
     routers=ROUTERS,
     migrations=Path(__file__).parent / "migrations",
     handlers=EVENT_HANDLERS,
-    workers=[_maintenance],
+    workers=[maintenance_worker],
+    extend_app=_extend_app,
 )
 
 
@@ -38,40 +44,3 @@ def create_app(settings: DirectorySettings | None = None) -> FastAPI:
     return create_service_app(
         SERVICE, settings or load_settings(DirectorySettings, "convene-directory")
     )
-
-
-def _configure_seed_demo(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--count", type=int, default=300, help="how many leaders (default 300)")
-    parser.add_argument("--seed", type=int, default=2026, help="same seed, same leaders")
-    parser.add_argument(
-        "--no-events",
-        action="store_true",
-        help="do not publish profile events (the benchmark's 100,000)",
-    )
-
-
-def _seed_demo(args: argparse.Namespace, settings: DirectorySettings) -> None:
-    """Synthetic published leaders, idempotent per seed (run after `migrate`)."""
-    from services.chassis.database import create_engine
-    from services.directory.demo import seed_demo
-
-    async def run() -> int:
-        engine = create_engine(settings.sqlalchemy_url)
-        try:
-            return await seed_demo(
-                engine, args.count, seed=args.seed, publish_events=not args.no_events
-            )
-        finally:
-            await engine.dispose()
-
-    added = asyncio.run(run())
-    print(f"convene-directory: {added} demo leaders added ({args.count} requested)")
-
-
-COMMANDS = {
-    "seed-demo": ExtraCommand(
-        help="add realistic synthetic leaders (Faker en_GB) for development or benchmarks",
-        configure=_configure_seed_demo,
-        run=_seed_demo,
-    )
-}

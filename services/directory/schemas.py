@@ -193,7 +193,7 @@ _ALTERNATIVES = "Several values are alternatives: repeat the parameter or separa
 
 
 class SearchQuery(BaseModel):
-    """The query string of `GET /profiles`, read in one validation (chassis/query.py)."""
+    """The query string of `GET /profiles`, read in one validation (api/query_model.py)."""
 
     q: str = Field(
         "",

@@ -92,8 +92,8 @@ async def test_gateway_request_and_the_event_it_causes_share_one_trace(
 async def test_a_search_through_the_gateway_is_traced_into_the_directory_and_its_database(
     stack, spans: InMemorySpanExporter
 ) -> None:
-    # Search is answered before FastAPI's router (chassis/direct_routes.py): ops teams must
-    # still see it, named by its route, as the child of the gateway's call.
+    # Search is answered before FastAPI's router (directory/entrypoints/api/direct_routes.py):
+    # ops teams must still see it, named by its route, as the child of the gateway's call.
     token = await stack.token(str(uuid.uuid4()))
     marker = uuid.uuid4().hex[:10]
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:

@@ -108,9 +108,9 @@ class Profile(Base):
     stale_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Lower-cased display name, the "name" sort key.
     sort_name: Mapped[str] = mapped_column(String(200), default="")
-    #: Only what every member may see (see adapters/search.py); null while a draft. Deferred:
-    #: only SQL reads it, and loading it with every profile cost ~2 ms per page of 20 (~500
-    #: bytes each, converted to text and back).
+    #: Only what every member may see (see adapters/search/index.py); null while a draft.
+    #: Deferred: only SQL reads it, and loading it with every profile converted each vector
+    #: to text and back for nothing.
     search_vector: Mapped[Any] = mapped_column(TSVECTOR, nullable=True, deferred=True)
 
 

@@ -161,6 +161,11 @@ class ReportProfile:
 
 
 @dataclass(frozen=True)
+class ResolveReport:
+    report_id: UUID
+
+
+@dataclass(frozen=True)
 class RecordProfileView:
     profile_id: UUID
     viewer_id: UUID

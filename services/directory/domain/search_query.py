@@ -79,7 +79,7 @@ def snippet(text: str | None, terms: SearchTerms, choices: WordChoices) -> str |
     it (the same rule as the query: a whole word, a prefix of one, or a similar word).
 
     Done here rather than with `ts_headline`, which re-parsed each bio in the database and
-    was half of a search statement's time (~4 ms for a page of 20).
+    was a large part of a search statement's time (docs/performance.md).
     """
     if not text or not terms:
         return None

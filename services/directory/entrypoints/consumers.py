@@ -15,12 +15,12 @@ from contracts.events.identity import (
 )
 from services.chassis.consumer import Handler
 from services.chassis.database import UnitOfWork
-from services.directory import handlers
 from services.directory.domain import commands
+from services.directory.handlers import members
 
 
 async def on_member_invited(uow: UnitOfWork, event: MemberInvitedV1, _: Envelope) -> None:
-    await handlers.create_draft_profile(
+    await members.create_draft_profile(
         commands.CreateDraftProfile(
             member_id=event.member_id, full_name=event.full_name, organisation=event.organisation
         ),
@@ -30,7 +30,7 @@ async def on_member_invited(uow: UnitOfWork, event: MemberInvitedV1, _: Envelope
 
 async def on_member_activated(uow: UnitOfWork, event: MemberActivatedV1, _: Envelope) -> None:
     # Usually the invitation already made the draft; activation adds the work email.
-    await handlers.create_draft_profile(
+    await members.create_draft_profile(
         commands.CreateDraftProfile(
             member_id=event.member_id,
             full_name=event.full_name,
@@ -42,17 +42,17 @@ async def on_member_activated(uow: UnitOfWork, event: MemberActivatedV1, _: Enve
 
 
 async def on_member_deactivated(uow: UnitOfWork, event: MemberDeactivatedV1, _: Envelope) -> None:
-    await handlers.deactivate_member(commands.DeactivateMember(member_id=event.member_id), uow)
+    await members.deactivate_member(commands.DeactivateMember(member_id=event.member_id), uow)
 
 
 async def on_member_erased(uow: UnitOfWork, event: MemberErasedV1, _: Envelope) -> None:
-    await handlers.remove_profile(commands.RemoveProfile(member_id=event.member_id), uow)
+    await members.remove_profile(commands.RemoveProfile(member_id=event.member_id), uow)
 
 
 async def on_cohort_changed(
     uow: UnitOfWork, event: CohortCreatedV1 | CohortUpdatedV1, _: Envelope
 ) -> None:
-    await handlers.record_cohort(
+    await members.record_cohort(
         commands.RecordCohort(cohort_id=event.cohort_id, name=event.name, year=event.year), uow
     )
 
@@ -60,7 +60,7 @@ async def on_cohort_changed(
 async def on_member_joined_cohort(
     uow: UnitOfWork, event: MemberJoinedCohortV1, _: Envelope
 ) -> None:
-    await handlers.join_cohort(
+    await members.join_cohort(
         commands.JoinCohort(
             member_id=event.member_id,
             cohort_id=event.cohort_id,
@@ -72,7 +72,7 @@ async def on_member_joined_cohort(
 
 
 async def on_member_left_cohort(uow: UnitOfWork, event: MemberLeftCohortV1, _: Envelope) -> None:
-    await handlers.leave_cohort(
+    await members.leave_cohort(
         commands.LeaveCohort(member_id=event.member_id, cohort_id=event.cohort_id), uow
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from support import eventually
 
 from contracts.events.identity import MemberErasedV1
-from services.directory.entrypoints.worker import MaintenanceWorker
+from services.directory.entrypoints.worker import Maintenance
 
 
 @pytest.fixture
@@ -203,7 +203,7 @@ async def test_stale_profiles_are_flagged_nudged_and_confirmed(client, stack) ->
             {"m": owner.member_id},
         )
     assert (await client.get(owner.path, headers=reader.headers)).json()["stale"] is True
-    worker = MaintenanceWorker(stack.runtime("directory"))
+    worker = Maintenance(stack.runtime("directory"))
     await worker.run_once()
     await worker.run_once()  # nudges once, not every run
     notices = (await client.get(f"{owner.path}/notices", headers=owner.headers)).json()

@@ -41,6 +41,7 @@ async def replica(stack) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no
             client.app = app  # type: ignore[attr-defined]
             yield client
     finally:
+        await app.state.searching.aclose()  # its held connection, as the lifespan would
         await app.state.runtime.engine.dispose()
 
 
@@ -132,7 +133,7 @@ async def test_searches_made_at_the_same_moment_each_show_their_own_viewer_s_fie
     client, stack
 ) -> None:
     # Concurrent searches share the statement that reads who is searching
-    # (chassis/coalescing.py): each must still be answered for its own viewer.
+    # (adapters/coalescing.py): each must still be answered for its own viewer.
     mark = f"Sametime{uuid.uuid4().hex[:6]}"
     email = f"nia.{mark.lower()}@example.gov.uk"
     owner, contact, stranger = await owner_contact_and_stranger(client, stack, mark, email)

@@ -21,7 +21,7 @@ from services.directory.domain.model import (
     Visibility,
     shared_with_departments,
 )
-from services.directory.profile_events import PUBLIC_FIELDS_OF, public_entry
+from services.directory.events import PUBLIC_FIELDS_OF, public_entry
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 #: Every value a profile holds that is not a departments choice: none may ever leave.

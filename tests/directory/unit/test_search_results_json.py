@@ -7,10 +7,10 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from services.directory.adapters.search import ListedProfile, SearchHit, SearchOutcome
-from services.directory.adapters.search_cache import RememberedAnswer
+from services.directory.adapters.search.cache import RememberedAnswer
+from services.directory.adapters.search.results import ListedProfile, SearchHit, SearchOutcome
 from services.directory.domain.model import STALE_AFTER, Viewer
-from services.directory.views import search_results_json
+from services.directory.views.search_results import search_results_json
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 LABELS: dict[str, str] = {}

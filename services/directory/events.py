@@ -82,8 +82,11 @@ async def publish_profile_changed(
 
 async def publish_profile_removed(
     uow: UnitOfWork, member_id: UUID, reason: str, at: datetime
-) -> None:
-    await uow.publish(ProfileRemovedV1(member_id=member_id, reason=reason, removed_at=at))
+) -> ProfileRemovedV1:
+    """ProfileRemoved, returned so a caller can publish its public twin from it."""
+    removed = ProfileRemovedV1(member_id=member_id, reason=reason, removed_at=at)
+    await uow.publish(removed)
+    return removed
 
 
 #: The event fields each visibility choice shares: a choice is shared whole or not at all.

@@ -1,9 +1,10 @@
 """Routes answered before FastAPI's router, for the few a service serves far more than others.
 
-Between the app's middleware and an endpoint, FastAPI 0.165 passes every request through its
+Between the app's middleware and an endpoint, FastAPI passes every request through its
 exception and exit-stack middleware, the router and each included router, then resolves the
-endpoint's dependencies anew: on directory search from memory that machinery was more than a
-third of the CPU per search (docs/directory.md). An endpoint marked `@answered_directly` keeps its
+endpoint's dependencies anew: on directory search from memory that machinery was a large part
+of the CPU per search (docs/performance.md). The directory's bootstrap installs the table once
+every router is included. An endpoint marked `@answered_directly` keeps its
 FastAPI declaration, so OpenAPI documents it and telemetry names its spans by it, but its
 requests are answered by `DirectRoutes`, a plain ASGI layer inside the app's middleware: it
 calls the endpoint with the request and turns what it raises into the answer the app's own

@@ -1,12 +1,13 @@
 """One pooled connection kept out for a hot read, spoken to through its driver (asyncpg).
 
 Per statement, SQLAlchemy's async layer (a pool checkout and return, a `Connection`, a greenlet
-switch each way, the result's adaptation) took ~160 µs of CPU on these machines, against ~70 µs
-for the same statement sent with asyncpg itself (the round trip included). For a statement a
-service sends on nearly every request, and one at a time (a `Coalescer`'s fetch), that is the
-larger part of its cost. `HeldConnection` borrows one connection from the engine's pool, so
-the pool's size, settings and health checks still cover it, and keeps it until it fails or the
-service stops; each statement runs on its own (autocommit, as `read_connection` does).
+switch each way, the result's adaptation) costs more CPU than sending the same statement with
+asyncpg itself, round trip included (docs/performance.md). For a statement search sends on
+nearly every request, and one at a time (a `Coalescer`'s fetch), that is the larger part of
+its cost. `HeldConnection` borrows one connection from the engine's pool, so the pool's size,
+settings and health checks still cover it, and keeps it until it fails or the service stops;
+each statement runs on its own (autocommit). The directory opens one per app and gives it back
+when the app stops (`bootstrap._extend_app`).
 
 A lost connection is discarded and the statement sent once more on a fresh one; if that fails
 too, `DatabaseUnavailable` is raised, which the problem handlers answer as the same 503 as any

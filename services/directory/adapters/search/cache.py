@@ -25,7 +25,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.directory.adapters.search import SearchOutcome, SearchRequest
+from services.directory.adapters.search.results import SearchOutcome, SearchRequest
 from services.directory.domain.model import Relation, Viewer, stale_from
 
 #: Which card, seen by which relations, stale or not: everything a card's JSON depends on

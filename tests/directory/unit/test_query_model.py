@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from pydantic import BaseModel, Field
 
 from services.chassis.problems import install_problem_handlers
-from services.chassis.query import query_model
+from services.directory.entrypoints.api.query_model import query_model
 
 
 class Listing(BaseModel):

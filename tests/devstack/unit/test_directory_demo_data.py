@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from devstack.directory_demo import generate_leaders
 from services.directory.adapters.reference_data import seed_expertise_tags, seed_organisations
-from services.directory.demo import generate_leaders
 from services.directory.domain.model import Region, Sector
 from services.directory.schemas import ProfileUpdate
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from services.chassis.coalescing import Coalescer
+from services.directory.adapters.coalescing import Coalescer
 
 
 class Table:

@@ -1,8 +1,8 @@
 """A route's whole query string read into one pydantic model, in one validation.
 
 FastAPI works each declared query parameter out on its own on every request (its annotation
-inspected, its value fetched, validated and copied): on directory search, eleven parameters
-cost more CPU than answering the search from memory (docs/directory.md). A hot route declares
+inspected, its value fetched, validated and copied): on directory search, its parameters
+cost more CPU than answering the search from memory (docs/performance.md). A hot route declares
 its query as a model instead; `query_model` makes the dependency that reads it and the OpenAPI
 parameters that document it, so clients see the same contract either way. Bad values are a
 422 `invalid-request` problem naming `["query", <parameter>]`, as FastAPI's own would be.

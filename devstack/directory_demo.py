@@ -7,6 +7,7 @@ same seed adds nothing new (safe on every `convene up`).
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import Iterator
@@ -20,10 +21,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from services.chassis.database import UnitOfWork
-from services.directory import profile_events
+from services.directory import events
 from services.directory.adapters.orm import Organisation, Profile
 from services.directory.adapters.reference_data import seed_expertise_tags, seed_organisations
-from services.directory.adapters.search import refresh_search_index
+from services.directory.adapters.search.index import refresh_search_index
 from services.directory.domain.model import (
     DEFAULT_VISIBILITY,
     PrivateField,
@@ -294,11 +295,30 @@ async def seed_demo(
                         if profile.organisation_id
                         else None
                     )
-                    await profile_events.publish_profile_changed(
+                    await events.publish_profile_changed(
                         uow, profile, organisation, [], first_time=True
                     )
             await session.commit()
     return len(added)
 
 
-__all__ = ["generate_leaders", "seed_demo"]
+def seed_demo_command(count: int, *, seed: int, publish_events: bool) -> None:
+    """`convene seed-demo`: into the directory database its settings name (run after migrate)."""
+    from services.chassis.config import load_settings
+    from services.chassis.database import create_engine
+    from services.directory.config import DirectorySettings
+
+    settings = load_settings(DirectorySettings, "convene-directory")
+
+    async def run() -> int:
+        engine = create_engine(settings.sqlalchemy_url)
+        try:
+            return await seed_demo(engine, count, seed=seed, publish_events=publish_events)
+        finally:
+            await engine.dispose()
+
+    added = asyncio.run(run())
+    print(f"convene-directory: {added} demo leaders added ({count} requested)")
+
+
+__all__ = ["generate_leaders", "seed_demo", "seed_demo_command"]

@@ -10,9 +10,13 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.chassis.direct_routes import answered_directly, direct_routes, install_direct_routes
 from services.chassis.problems import Problem, install_problem_handlers
-from services.chassis.query import query_model
+from services.directory.entrypoints.api.direct_routes import (
+    answered_directly,
+    direct_routes,
+    install_direct_routes,
+)
+from services.directory.entrypoints.api.query_model import query_model
 
 
 class Listing(BaseModel):

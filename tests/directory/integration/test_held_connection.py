@@ -1,5 +1,6 @@
-"""The held connection (chassis/held_connection.py): one pooled connection kept for a hot read,
-replaced when the database drops it, and a 503 problem when there is no database at all."""
+"""The directory's held connection (adapters/held_connection.py): one pooled connection kept
+for a hot read, replaced when the database drops it, and a 503 problem when there is no
+database at all."""
 
 from __future__ import annotations
 
@@ -12,18 +13,25 @@ import pytest
 from devstack.postgres import free_port
 from services.chassis.app import create_service_app
 from services.chassis.database import DatabaseUnavailable, create_engine
-from services.chassis.held_connection import HeldConnection
+from services.directory.adapters.held_connection import HeldConnection
 from services.directory.bootstrap import SERVICE
 
 BACKEND = "SELECT pg_backend_pid()"
 
 
+@pytest.fixture(scope="module")
+async def database_url(infrastructure) -> str:  # type: ignore[no-untyped-def]
+    """An empty database of these tests' own: the statements need no tables."""
+    url: str = await infrastructure.create_database("convene_held_connection_tests")
+    return url
+
+
 async def test_it_keeps_one_connection_and_replaces_one_the_database_dropped(
-    chassis_database_url: str,
+    database_url: str,
 ) -> None:
-    engine = create_engine(chassis_database_url, pool_size=1, max_overflow=0)
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
     held = HeldConnection(engine)
-    admin = HeldConnection(create_engine(chassis_database_url, pool_size=1, max_overflow=0))
+    admin = HeldConnection(create_engine(database_url, pool_size=1, max_overflow=0))
     try:
         first = (await held.fetch(BACKEND))[0][0]
         assert (await held.fetch(BACKEND))[0][0] == first
@@ -41,8 +49,8 @@ async def test_it_keeps_one_connection_and_replaces_one_the_database_dropped(
         await engine.dispose()
 
 
-async def test_it_gives_its_connection_back_to_the_pool(chassis_database_url: str) -> None:
-    engine = create_engine(chassis_database_url, pool_size=1, max_overflow=0)
+async def test_it_gives_its_connection_back_to_the_pool(database_url: str) -> None:
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
     held = HeldConnection(engine)
     try:
         await held.fetch(BACKEND)
@@ -54,10 +62,10 @@ async def test_it_gives_its_connection_back_to_the_pool(chassis_database_url: st
         await engine.dispose()
 
 
-async def test_a_lost_database_is_database_unavailable(chassis_database_url: str) -> None:
+async def test_a_lost_database_is_database_unavailable(database_url: str) -> None:
     dead = create_engine(f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/nothing")
-    held = HeldConnection(create_engine(chassis_database_url, pool_size=1, max_overflow=0))
-    admin = HeldConnection(create_engine(chassis_database_url, pool_size=1, max_overflow=0))
+    held = HeldConnection(create_engine(database_url, pool_size=1, max_overflow=0))
+    admin = HeldConnection(create_engine(database_url, pool_size=1, max_overflow=0))
     try:
         with pytest.raises(DatabaseUnavailable):
             await HeldConnection(dead).fetch(BACKEND)
