@@ -42,8 +42,9 @@ from services.content.digests import iso_week
 from services.content.entrypoints.workers import build_weekly_digests
 from services.gateway.app import create_app as create_gateway
 from services.gateway.config import GatewaySettings
+from services.identity.adapters.signing_keys import SigningKeys
 from services.identity.bootstrap import SERVICE as IDENTITY
-from services.identity.signing import SigningKeys, issue_access_token
+from services.identity.domain.access_tokens import issue_access_token
 
 SECTORS = [
     "local-government", "health", "education", "defence", "justice", "transport",

@@ -144,8 +144,9 @@ async def bench_stack(gateway_votes: int, concurrency: int) -> None:
     from services.feedback.handlers.reports import publish_campaign_report
     from services.gateway.app import create_app as create_gateway
     from services.gateway.config import GatewaySettings
+    from services.identity.adapters.signing_keys import SigningKeys
     from services.identity.bootstrap import SERVICE as IDENTITY
-    from services.identity.signing import SigningKeys, issue_access_token
+    from services.identity.domain.access_tokens import issue_access_token
 
     root = Path(tempfile.mkdtemp(prefix="feedback-bench-"))
     postgres = EmbeddedPostgres(root / "postgres", free_port())

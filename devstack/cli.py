@@ -280,24 +280,23 @@ class Supervisor:
 
     def admin_token(self, env: dict[str, str]) -> str:
         """A programme admin token for the demo admin, minted as `identity issue-token` does."""
-        from services.chassis.database import create_engine, create_session_factory
-        from services.identity.signing import SigningKeys, issue_access_token
+        from services.chassis.database import create_engine
+        from services.identity.bootstrap import operator_token
 
         async def mint() -> str:
             url = env["IDENTITY_DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://", 1)
             engine = create_engine(url)
             try:
-                key = await SigningKeys(create_session_factory(engine)).active()
+                return await operator_token(
+                    engine,
+                    subject=DEMO_ADMIN,
+                    roles=["programme_admin", "member"],
+                    issuer=env.get("AUTH_ISSUER", "convene-identity"),
+                    audience=env.get("AUTH_AUDIENCE", "convene"),
+                    ttl_seconds=12 * 3600,
+                )
             finally:
                 await engine.dispose()
-            return issue_access_token(
-                key,
-                subject=DEMO_ADMIN,
-                roles=["programme_admin", "member"],
-                issuer=env.get("AUTH_ISSUER", "convene-identity"),
-                audience=env.get("AUTH_AUDIENCE", "convene"),
-                ttl_seconds=12 * 3600,
-            )
 
         return asyncio.run(mint())
 

@@ -32,7 +32,8 @@ from services.chassis.mail import LocalMailbox
 from services.chassis.migrations import upgrade_to_head
 from services.chassis.runtime import ServiceRuntime
 from services.chassis.serving import server_config
-from services.identity.signing import SigningKeys, issue_access_token
+from services.identity.adapters.signing_keys import SigningKeys
+from services.identity.domain.access_tokens import issue_access_token
 
 
 @dataclass(frozen=True)

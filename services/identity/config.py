@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.chassis.config import ServiceSettings, database_url_field
+from services.chassis.config import Secret, ServiceSettings, database_url_field
 from services.chassis.mail import MailSettings
 
 OidcTokenAuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
@@ -43,7 +43,10 @@ def is_secure_url(url: str) -> bool:
 
 
 class IdentitySettings(ServiceSettings, MailSettings):
-    model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore")
+    # A rejected secret may be a real one: keep values out of validation errors (and logs).
+    model_config = SettingsConfigDict(
+        env_prefix="IDENTITY_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = database_url_field("identity_")
     #: Where people open the links we email (the gateway's public address).
@@ -61,7 +64,7 @@ class IdentitySettings(ServiceSettings, MailSettings):
 
     # -- sign-in through an OpenID Connect provider (e.g. GOV.UK One Login) ----------------
     # Off while `oidc_issuer` is unset. The provider only proves an email address: membership
-    # is still by invitation (services/identity/oidc.py).
+    # is still by invitation (services/identity/adapters/oidc/).
 
     #: The provider's issuer; its metadata is read from <issuer>/.well-known/openid-configuration.
     oidc_issuer: str | None = None
@@ -69,8 +72,10 @@ class IdentitySettings(ServiceSettings, MailSettings):
     #: How we authenticate to the token endpoint (GOV.UK One Login wants private_key_jwt).
     oidc_token_auth_method: OidcTokenAuthMethod = "client_secret_basic"  # noqa: S105 (a name)
     #: For client_secret_basic and client_secret_post.
-    oidc_client_secret: SecretStr | None = Field(default=None, validate_default=True)
-    #: For private_key_jwt: our RSA private key, PEM; the provider holds its public half.
+    oidc_client_secret: Secret | None = Field(default=None, validate_default=True)
+    #: For private_key_jwt: our RSA private key, PEM; the provider holds its public half. Not a
+    #: `Secret`: it must parse as an RSA key (below), which no placeholder does, and a check
+    #: for placeholder words could refuse a real key whose base64 happens to spell one.
     oidc_private_key: SecretStr | None = Field(default=None, validate_default=True)
     #: The `kid` header of our client assertions, if the provider asks for one.
     oidc_private_key_id: str | None = None

@@ -9,7 +9,14 @@ from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.chassis.pagination import Cursor
-from services.identity.adapters.orm import AuditEntry, Cohort, CohortMembership, Invitation, Member
+from services.identity.adapters.orm import (
+    AuditEntry,
+    Cohort,
+    CohortMembership,
+    Invitation,
+    Member,
+    ServiceAccount,
+)
 
 
 async def list_invitations(
@@ -84,3 +91,9 @@ async def cohort_members(
             < tuple_(literal(after.created_at), literal(after.id))
         )
     return (await session.scalars(query.limit(limit))).all()
+
+
+async def service_accounts(session: AsyncSession) -> Sequence[ServiceAccount]:
+    """Every service account, revoked ones too, newest first."""
+    query = select(ServiceAccount).order_by(ServiceAccount.created_at.desc())
+    return (await session.scalars(query)).all()

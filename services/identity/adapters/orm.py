@@ -160,7 +160,7 @@ class ServiceAccount(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-#: Pending OIDC sign-ins (see services/identity/oidc.py): a Core table, no domain object.
+#: Pending OIDC sign-ins (see adapters/oidc/flow.py): a Core table, no domain object.
 oidc_states = Table(
     "oidc_states",
     Base.metadata,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 
@@ -104,3 +104,48 @@ class RemoveFromCohort:
     cohort_id: UUID
     member_id: UUID
     actor: str
+
+
+@dataclass(frozen=True)
+class RotateSigningKey:
+    actor: str
+
+
+@dataclass(frozen=True)
+class CreateServiceAccount:
+    name: str
+    department: str
+    scopes: list[str]
+    actor: str
+
+
+@dataclass(frozen=True)
+class RotateServiceAccountSecret:
+    """A new secret; the previous one keeps working for `overlap`, so a department can switch
+    without an outage."""
+
+    account_id: UUID
+    actor: str
+    overlap: timedelta
+
+
+@dataclass(frozen=True)
+class ChangeServiceAccountScopes:
+    account_id: UUID
+    scopes: list[str]
+    actor: str
+
+
+@dataclass(frozen=True)
+class RevokeServiceAccount:
+    account_id: UUID
+    actor: str
+
+
+@dataclass(frozen=True)
+class IssueClientToken:
+    """The OAuth client-credentials grant (RFC 6749 §4.4); `requested` narrows the scopes."""
+
+    client_id: str
+    client_secret: str
+    requested: list[str] | None

@@ -1,4 +1,4 @@
-"""Domain errors: each maps to one clear API answer (see entrypoints/api.py)."""
+"""Domain errors: each maps to one clear API answer (see entrypoints/api/problems.py)."""
 
 from __future__ import annotations
 
@@ -60,3 +60,19 @@ class CohortNotFound(IdentityError):
 class CohortExists(IdentityError):
     def __init__(self, name: str) -> None:
         super().__init__(f"A cohort called {name!r} already exists.")
+
+
+class ServiceAccountNotFound(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("There is no service account with that id.")
+
+
+class UnknownScopes(IdentityError):
+    """Scopes that name no public event type."""
+
+
+class ClientNotValid(IdentityError):
+    """Unknown client, wrong or expired secret, or revoked: one answer for all (RFC 6749)."""
+
+    def __init__(self) -> None:
+        super().__init__("The client id or secret is not valid.")

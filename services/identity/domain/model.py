@@ -1,4 +1,4 @@
-"""The identity domain: members, roles, invitations and one-time secrets. No I/O here."""
+"""The identity domain: members, roles, invitations, cohorts and one-time secrets. No I/O here."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
+
+from services.identity.domain.errors import NotAllowed
 
 
 class MemberStatus(enum.StrEnum):
@@ -72,3 +74,13 @@ def issue_invitation(now: datetime, valid_for: timedelta) -> NewInvitation:
         created_at=now,
         expires_at=now + valid_for,
     )
+
+
+def check_cohort_dates(starts_on: date, ends_on: date) -> None:
+    if ends_on <= starts_on:
+        raise NotAllowed("A cohort must end after it starts.")
+
+
+def is_alumni_cohort(ends_on: date, today: date) -> bool:
+    """Members of a cohort that has ended are its alumni; nothing else changes for them."""
+    return ends_on < today

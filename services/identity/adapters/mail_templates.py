@@ -1,4 +1,5 @@
-"""The emails identity sends. Each is queued in the caller's transaction (mail outbox)."""
+"""The emails identity sends (its mail templates). Each is queued in the caller's transaction
+(the mail outbox), and the mail relay sends it once that commits."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Both are browser navigations, so both answer with redirects; every failure is a problem
 document (400 for anything the person or the provider got wrong, 503 when the provider does
-not answer, 404 while OIDC is switched off). The flow itself is in services/identity/oidc.py.
+not answer, 404 while OIDC is switched off). The flow itself is in adapters/oidc/.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from fastapi.responses import RedirectResponse
 
 from services.chassis.problems import Problem
 from services.chassis.runtime import UnitOfWorkDep
-from services.identity import handlers, oidc
+from services.identity.adapters import oidc
 from services.identity.domain import commands
 from services.identity.domain.errors import IdentityError, LinkNotValid
-from services.identity.entrypoints.api import IssuerDep, SettingsDep, _token_response, as_problem
+from services.identity.entrypoints.api.dependencies import IssuerDep, SettingsDep
+from services.identity.entrypoints.api.problems import as_problem
+from services.identity.entrypoints.api.sign_in import token_response
+from services.identity.handlers import sign_in
 
 #: Holds the random value that ties a pending sign-in to the browser that started it.
 BROWSER_COOKIE = "convene_oidc"
@@ -27,7 +30,7 @@ SESSION_COOKIE = "convene_session"
 #: Longer values are not a code or state any provider issues.
 MAX_PARAM_LENGTH = 4096
 
-oidc_router = APIRouter(prefix="/oidc", tags=["sign-in"])
+router = APIRouter(prefix="/oidc", tags=["sign-in"])
 
 # Error -> (status, title, problem code).
 _PROBLEMS: dict[type[oidc.OidcError], tuple[int, str, str]] = {
@@ -65,7 +68,7 @@ ConfigDep = Annotated[oidc.OidcConfig, Depends(_config)]
 DirectoryDep = Annotated[oidc.ProviderDirectory, Depends(_directory)]
 
 
-@oidc_router.get(
+@router.get(
     "/login",
     status_code=303,
     response_class=RedirectResponse,
@@ -99,7 +102,7 @@ async def login(
     return response
 
 
-@oidc_router.get(
+@router.get(
     "/callback",
     status_code=303,
     response_class=RedirectResponse,
@@ -138,8 +141,10 @@ async def callback(
     except oidc.OidcError as exc:
         raise _problem(exc) from exc
     try:
-        pair = await handlers.sign_in_with_verified_email(
-            commands.SignInWithVerifiedEmail(identity.email, config.provider_name), uow, issuer
+        pair = await sign_in.sign_in_with_verified_email(
+            commands.SignInWithVerifiedEmail(identity.email, config.provider_name),
+            uow,
+            issuer=issuer,
         )
     except LinkNotValid as exc:
         raise Problem(
@@ -155,7 +160,7 @@ async def callback(
     await uow.commit()
     response = RedirectResponse(f"{settings.public_base_url.rstrip('/')}/", status_code=303)
     response.headers["cache-control"] = "no-store"
-    _token_response(pair, response, settings)  # the refresh cookie, exactly as other sign-ins
+    token_response(pair, response, settings)  # the refresh cookie, exactly as other sign-ins
     response.set_cookie(
         SESSION_COOKIE,
         pair.access_token,

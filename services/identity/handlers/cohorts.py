@@ -1,36 +1,22 @@
-"""Cohort handlers: the yearly programme cohorts and who is in them. The caller commits."""
+"""Cohorts: the yearly programme cohorts and who is in them."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from sqlalchemy import delete, select
 
-from contracts.events.identity import (
-    CohortCreatedV1,
-    CohortUpdatedV1,
-    MemberJoinedCohortV1,
-    MemberLeftCohortV1,
-    PublicCohortCreatedV1,
-    PublicCohortUpdatedV1,
-)
 from services.chassis.database import UnitOfWork
+from services.identity import events
+from services.identity.adapters.audit_log import audit
 from services.identity.adapters.orm import Cohort, CohortMembership, Member
 from services.identity.domain import commands
 from services.identity.domain.errors import CohortExists, CohortNotFound, MemberNotFound, NotAllowed
-from services.identity.domain.model import MemberStatus
-from services.identity.handlers import audit
-
-
-def is_alumni_cohort(cohort: Cohort, today: date) -> bool:
-    """Members of a cohort that has ended are its alumni; nothing else changes for them."""
-    return cohort.ends_on < today
+from services.identity.domain.model import MemberStatus, check_cohort_dates
 
 
 async def create_cohort(command: commands.CreateCohort, uow: UnitOfWork) -> Cohort:
-    if command.ends_on <= command.starts_on:
-        raise NotAllowed("A cohort must end after it starts.")
+    check_cohort_dates(command.starts_on, command.ends_on)
     if await uow.session.scalar(select(Cohort.id).where(Cohort.name == command.name)):
         raise CohortExists(command.name)
     cohort = Cohort(
@@ -42,31 +28,14 @@ async def create_cohort(command: commands.CreateCohort, uow: UnitOfWork) -> Coho
     )
     uow.session.add(cohort)
     audit(uow, command.actor, "cohort.created", None, cohort_id=str(cohort.id), name=cohort.name)
-    await uow.publish(
-        CohortCreatedV1(
-            cohort_id=cohort.id,
-            name=cohort.name,
-            year=cohort.year,
-            starts_on=cohort.starts_on,
-            ends_on=cohort.ends_on,
-        )
-    )
-    await uow.publish(
-        PublicCohortCreatedV1(
-            cohort_id=cohort.id,
-            name=cohort.name,
-            year=cohort.year,
-            starts_on=cohort.starts_on,
-            ends_on=cohort.ends_on,
-        )
-    )
+    for event in events.cohort_created(cohort):
+        await uow.publish(event)
     return cohort
 
 
 async def update_cohort(command: commands.UpdateCohort, uow: UnitOfWork) -> Cohort:
     """Returns the cohort; publishes (internal and public) only when something changed."""
-    if command.ends_on <= command.starts_on:
-        raise NotAllowed("A cohort must end after it starts.")
+    check_cohort_dates(command.starts_on, command.ends_on)
     cohort = await uow.session.get(Cohort, command.cohort_id, with_for_update=True)
     if cohort is None:
         raise CohortNotFound()
@@ -86,9 +55,8 @@ async def update_cohort(command: commands.UpdateCohort, uow: UnitOfWork) -> Coho
     for key, value in wanted.items():
         setattr(cohort, key, value)
     audit(uow, command.actor, "cohort.updated", None, cohort_id=str(cohort.id), changed=changed)
-    snapshot = {"cohort_id": cohort.id, **wanted}
-    await uow.publish(CohortUpdatedV1(**snapshot))
-    await uow.publish(PublicCohortUpdatedV1(**snapshot))
+    for event in events.cohort_updated(cohort):
+        await uow.publish(event)
     return cohort
 
 
@@ -111,14 +79,7 @@ async def add_to_cohort(command: commands.AddToCohort, uow: UnitOfWork) -> bool:
         return False
     uow.session.add(CohortMembership(cohort_id=cohort.id, member_id=member.id))
     audit(uow, command.actor, "cohort.member_added", member.id, cohort_id=str(cohort.id))
-    await uow.publish(
-        MemberJoinedCohortV1(
-            member_id=member.id,
-            cohort_id=cohort.id,
-            cohort_year=cohort.year,
-            cohort_name=cohort.name,
-        )
-    )
+    await uow.publish(events.member_joined_cohort(member, cohort))
     return True
 
 
@@ -133,4 +94,4 @@ async def remove_from_cohort(command: commands.RemoveFromCohort, uow: UnitOfWork
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise MemberNotFound()
     audit(uow, command.actor, "cohort.member_removed", command.member_id, cohort_id=str(cohort.id))
-    await uow.publish(MemberLeftCohortV1(member_id=command.member_id, cohort_id=cohort.id))
+    await uow.publish(events.member_left_cohort(command.member_id, cohort))

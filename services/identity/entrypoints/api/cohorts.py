@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
-from services.chassis.auth import CurrentPrincipal, require_role
+from services.chassis.auth import CurrentPrincipal
 from services.chassis.pagination import Cursor, Page, PageCursor, PageSize
 from services.chassis.runtime import UnitOfWorkDep
-from services.chassis.tokens import Principal
-from services.identity import cohorts, views
+from services.identity import views
 from services.identity.adapters.orm import Cohort
 from services.identity.domain import commands
-from services.identity.entrypoints.api import page_of, run
+from services.identity.domain.model import is_alumni_cohort
+from services.identity.entrypoints.api.dependencies import ProgrammeAdmin
+from services.identity.entrypoints.api.paging import page_of
+from services.identity.entrypoints.api.problems import run
+from services.identity.handlers import cohorts
 from services.identity.schemas import CohortCreate, CohortRead, MemberRead
 
-ProgrammeAdmin = Annotated[Principal, Depends(require_role("programme_admin"))]
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
 
 
@@ -30,7 +31,7 @@ def _read(cohort: Cohort, members: int) -> CohortRead:
         starts_on=cohort.starts_on,
         ends_on=cohort.ends_on,
         members=members,
-        ended=cohorts.is_alumni_cohort(cohort, datetime.now(UTC).date()),
+        ended=is_alumni_cohort(cohort.ends_on, datetime.now(UTC).date()),
     )
 
 

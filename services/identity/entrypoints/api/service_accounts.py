@@ -7,17 +7,16 @@ from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Request, status
-from sqlalchemy import select
+from fastapi import APIRouter, Form, Request, status
 
-from services.chassis.auth import require_role
 from services.chassis.problems import Problem
 from services.chassis.runtime import UnitOfWorkDep
-from services.chassis.tokens import Principal
-from services.identity import service_accounts
-from services.identity.adapters.orm import ServiceAccount
-from services.identity.domain.errors import IdentityError
-from services.identity.entrypoints.api import IssuerDep, SettingsDep, run
+from services.identity import views
+from services.identity.domain import commands
+from services.identity.domain.errors import ClientNotValid, IdentityError
+from services.identity.entrypoints.api.dependencies import IssuerDep, ProgrammeAdmin, SettingsDep
+from services.identity.entrypoints.api.problems import run
+from services.identity.handlers import service_accounts
 from services.identity.schemas import (
     ClientTokenResponse,
     ServiceAccountCreate,
@@ -26,7 +25,8 @@ from services.identity.schemas import (
     ServiceAccountSecret,
 )
 
-ProgrammeAdmin = Annotated[Principal, Depends(require_role("programme_admin"))]
+#: How long a rotated-away secret keeps working, so a department can switch without an outage.
+SECRET_OVERLAP = timedelta(days=1)
 router = APIRouter(prefix="/service-accounts", tags=["service accounts"])
 token_router = APIRouter(tags=["service accounts"])
 
@@ -41,8 +41,9 @@ async def create(
     body: ServiceAccountCreate, uow: UnitOfWorkDep, admin: ProgrammeAdmin
 ) -> ServiceAccountSecret:
     issued = await run(
-        service_accounts.create_account(
-            uow, name=body.name, department=body.department, scopes=body.scopes, actor=admin.subject
+        service_accounts.create_service_account(
+            commands.CreateServiceAccount(body.name, body.department, body.scopes, admin.subject),
+            uow,
         )
     )
     await uow.commit()
@@ -51,9 +52,7 @@ async def create(
 
 @router.get("", summary="Every service account, newest first")
 async def list_accounts(uow: UnitOfWorkDep, _: ProgrammeAdmin) -> list[ServiceAccountRead]:
-    rows = await uow.session.scalars(
-        select(ServiceAccount).order_by(ServiceAccount.created_at.desc())
-    )
+    rows = await views.service_accounts(uow.session)
     return [ServiceAccountRead.model_validate(row) for row in rows]
 
 
@@ -62,8 +61,11 @@ async def rotate(
     account_id: UUID, uow: UnitOfWorkDep, admin: ProgrammeAdmin
 ) -> ServiceAccountSecret:
     issued = await run(
-        service_accounts.rotate_secret(
-            uow, account_id, actor=admin.subject, overlap=timedelta(days=1)
+        service_accounts.rotate_service_account_secret(
+            commands.RotateServiceAccountSecret(
+                account_id, admin.subject, overlap=timedelta(days=1)
+            ),
+            uow,
         )
     )
     await uow.commit()
@@ -75,7 +77,9 @@ async def set_scopes(
     account_id: UUID, body: ServiceAccountScopes, uow: UnitOfWorkDep, admin: ProgrammeAdmin
 ) -> ServiceAccountRead:
     account = await run(
-        service_accounts.change_scopes(uow, account_id, body.scopes, actor=admin.subject)
+        service_accounts.change_service_account_scopes(
+            commands.ChangeServiceAccountScopes(account_id, body.scopes, admin.subject), uow
+        )
     )
     await uow.commit()
     return ServiceAccountRead.model_validate(account)
@@ -83,7 +87,11 @@ async def set_scopes(
 
 @router.post("/{account_id}/revoke", summary="Stop the client getting tokens")
 async def revoke(account_id: UUID, uow: UnitOfWorkDep, admin: ProgrammeAdmin) -> ServiceAccountRead:
-    account = await run(service_accounts.revoke(uow, account_id, actor=admin.subject))
+    account = await run(
+        service_accounts.revoke_service_account(
+            commands.RevokeServiceAccount(account_id, admin.subject), uow
+        )
+    )
     await uow.commit()
     return ServiceAccountRead.model_validate(account)
 
@@ -125,14 +133,16 @@ async def token(
     if credentials is None:
         raise _oauth_error(401, "invalid_client", "Send the client id and secret.")
     try:
-        issued = await service_accounts.client_credentials_token(
+        issued = await service_accounts.issue_client_token(
+            commands.IssueClientToken(
+                client_id=credentials[0],
+                client_secret=credentials[1],
+                requested=scope.split() if scope else None,
+            ),
             uow,
-            issuer,
-            client_id=credentials[0],
-            client_secret=credentials[1],
-            requested=scope.split() if scope else None,
+            issuer=issuer,
         )
-    except service_accounts.ClientNotValid as exc:
+    except ClientNotValid as exc:
         raise _oauth_error(401, "invalid_client", str(exc)) from exc
     except IdentityError as exc:
         raise _oauth_error(400, "invalid_scope", str(exc)) from exc
