@@ -132,15 +132,6 @@ async def owned_endpoint(
     return endpoint
 
 
-def secrets_in_use(
-    secret: str, previous: str | None, previous_until: datetime | None, now: datetime
-) -> list[str]:
-    """The secrets that sign now, newest first: the previous one while its overlap lasts."""
-    if previous and previous_until is not None and previous_until > now:
-        return [secret, previous]
-    return [secret]
-
-
 def challenge() -> dict[str, Any]:
     return {"type": "webhook.challenge", "challenge": secrets.token_urlsafe(24)}
 

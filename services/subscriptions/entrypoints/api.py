@@ -17,6 +17,8 @@ from services.chassis.runtime import ServiceRuntime, UnitOfWorkDep
 from services.chassis.tokens import Principal
 from services.subscriptions import handlers, views
 from services.subscriptions.adapters.orm import Endpoint
+from services.subscriptions.adapters.webhook_client import DELIVERY_ERRORS, webhook_client
+from services.subscriptions.adapters.webhook_targets import TargetPolicy
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.domain import signatures
 from services.subscriptions.domain.cursors import CursorSeal
@@ -46,7 +48,6 @@ from services.subscriptions.schemas import (
     Redelivered,
     ReplayRequest,
 )
-from services.subscriptions.targets import DELIVERY_ERRORS, TargetPolicy, webhook_client
 
 T = TypeVar("T")
 SUBSCRIBER_ROLE = "department_subscriber"
@@ -242,7 +243,7 @@ async def verify_endpoint(
     sent = handlers.challenge()
     body = json.dumps(sent, separators=(",", ":")).encode()
     headers = signatures.headers(
-        handlers.secrets_in_use(
+        signatures.secrets_in_use(
             endpoint.secret,
             endpoint.previous_secret,
             endpoint.previous_secret_until,
