@@ -1,29 +1,30 @@
 """The outbox relay: publishes outbox rows to Kafka, in order per key, at least once.
 
-It wakes on PostgreSQL NOTIFY (sent when a writing transaction commits), so an event leaves
-within milliseconds; a slow sweep catches rows a crashed relay left behind. Rows are claimed
-with a lease (`FOR UPDATE SKIP LOCKED`), so several relays may run against one database.
+A user of the leased work queue (leased_queue.py): it wakes on PostgreSQL NOTIFY (sent when a
+writing transaction commits), so an event leaves at once; a slow sweep catches rows a crashed
+relay left behind; rows are claimed with a lease, so several relays may share one database.
+What is its own: the rule that keeps per-key order across relays, publishing to Kafka with the
+producer span, and never giving up on an event (a failed one is eligible again at once).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, propagate, trace
 from sqlalchemy import Row, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.chassis.leased_queue import LeasedQueue, lease_claim
 from services.chassis.outbox import OUTBOX_CHANNEL, outbox_table
 from services.chassis.tracing import context_from_headers, tracer
-from services.chassis.wakeup import CommitWakeup
 
 log = logging.getLogger(__name__)
 meter = metrics.get_meter("convene.chassis")
@@ -36,27 +37,22 @@ _CLAIM_LOCK = 0x636F6E76656E65
 
 # A row is eligible when it is unsent, not leased by a live relay, and no older unsent row of
 # the same key is leased by someone else: that last rule keeps per-key order across relays.
-_CLAIM = text(
+_CLAIM = lease_claim(
+    "outbox",
     """
-    WITH candidates AS (
-        SELECT o.id FROM outbox o
-        WHERE o.sent_at IS NULL
-          AND (o.lease_until IS NULL OR o.lease_until < now())
-          AND NOT EXISTS (
-              SELECT 1 FROM outbox p
-              WHERE p.topic = o.topic AND p.key = o.key AND p.id < o.id
-                AND p.sent_at IS NULL AND p.lease_until >= now()
-          )
-        ORDER BY o.id
-        LIMIT :limit
-        FOR UPDATE SKIP LOCKED
-    )
-    UPDATE outbox SET lease_owner = :owner,
-                      lease_until = now() + make_interval(secs => :lease),
-                      attempts = outbox.attempts + 1
-    FROM candidates WHERE outbox.id = candidates.id
-    RETURNING outbox.id, outbox.topic, outbox.key, outbox.headers, outbox.value
-    """
+    SELECT o.id FROM outbox o
+    WHERE o.sent_at IS NULL
+      AND (o.lease_until IS NULL OR o.lease_until < now())
+      AND NOT EXISTS (
+          SELECT 1 FROM outbox p
+          WHERE p.topic = o.topic AND p.key = o.key AND p.id < o.id
+            AND p.sent_at IS NULL AND p.lease_until >= now()
+      )
+    ORDER BY o.id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+    """,
+    "outbox.id, outbox.topic, outbox.key, outbox.headers, outbox.value",
 )
 
 
@@ -66,8 +62,10 @@ class OutboxStats:
     oldest_age_seconds: float
 
 
-class OutboxRelay:
+class OutboxRelay(LeasedQueue[Row[Any], OutboxStats]):
     """Publishes one service's outbox. Start with `run()` as a task; `drain()` publishes now."""
+
+    claim_statement = _CLAIM
 
     def __init__(
         self,
@@ -80,69 +78,30 @@ class OutboxRelay:
         sweep_seconds: float = 5,
         retention: timedelta = timedelta(days=7),
     ) -> None:
-        self.engine = engine
+        super().__init__(
+            engine,
+            name=f"outbox relay of {service}",
+            owner=service,
+            channel=OUTBOX_CHANNEL,
+            initial_stats=OutboxStats(0, 0.0),
+            batch_size=batch_size,
+            lease_seconds=lease_seconds,
+            sweep_seconds=sweep_seconds,
+            retention=retention,
+        )
         self.producer = producer
         self.service = service
-        self.batch_size = batch_size
-        self.lease_seconds = lease_seconds
-        self.sweep_seconds = sweep_seconds
-        self.retention = retention
-        self.owner = f"{service}@{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._wakeup = CommitWakeup(engine, OUTBOX_CHANNEL)
-        self.last_stats = OutboxStats(0, 0.0)
 
-    def wake(self) -> None:
-        self._wakeup.set()
+    async def claim(self, conn: AsyncConnection, limit: int) -> Sequence[Row[Any]]:
+        # Claims run one at a time: a claim still uncommitted elsewhere would otherwise be
+        # invisible (SKIP LOCKED), letting us take a newer row of the same key first.
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK})
+        return await super().claim(conn, limit)
 
-    async def run(self) -> None:
-        """Publish until cancelled. Never raises for a broker or database outage: it retries."""
-        last_purge = 0.0
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                await self._wakeup.listen()
-                await self.drain()
-                self.last_stats = await self.stats()
-                if loop.time() - last_purge > 60:
-                    await self.purge_expired()
-                    last_purge = loop.time()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay of %s failed; retrying", self.service)
-                await asyncio.sleep(1)
-            await self._wakeup.wait(self.sweep_seconds)
+    async def work(self, jobs: Sequence[Row[Any]], *, claimed_at: float) -> int:
+        return await self._publish(jobs)
 
-    async def close(self) -> None:
-        await self._wakeup.close()
-
-    async def drain(self) -> int:
-        """Publish every eligible row now; returns how many were published."""
-        total = 0
-        while True:
-            async with self.engine.begin() as conn:
-                # Claims run one at a time: a claim still uncommitted elsewhere would otherwise be
-                # invisible (SKIP LOCKED), letting us take a newer row of the same key first.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK})
-                rows = (
-                    await conn.execute(
-                        _CLAIM,
-                        {
-                            "limit": self.batch_size,
-                            "owner": self.owner,
-                            "lease": self.lease_seconds,
-                        },
-                    )
-                ).all()
-            if not rows:
-                return total
-            total += await self._publish(sorted(rows, key=lambda r: r.id))
-            if len(rows) < self.batch_size:
-                return total
-
-    async def _publish(
-        self, rows: Sequence[Row[tuple[int, str, str, list[list[str]], bytes]]]
-    ) -> int:
+    async def _publish(self, rows: Sequence[Row[Any]]) -> int:
         # aiokafka keeps one request in flight per partition, so queued sends keep their order.
         sends: list[asyncio.Future[object]] = []
         for row in rows:
@@ -207,15 +166,12 @@ class OutboxRelay:
         published_counter.add(len(sent), {"service": self.service})
         return len(sent)
 
-    async def purge_expired(self) -> int:
-        """Delete sent rows older than the retention period."""
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                outbox_table.delete().where(
-                    outbox_table.c.sent_at.is_not(None),
-                    outbox_table.c.sent_at < datetime.now().astimezone() - self.retention,
-                )
+    async def purge(self, conn: AsyncConnection, before: datetime) -> int:
+        result = await conn.execute(
+            outbox_table.delete().where(
+                outbox_table.c.sent_at.is_not(None), outbox_table.c.sent_at < before
             )
+        )
         return int(result.rowcount)
 
     async def stats(self) -> OutboxStats:

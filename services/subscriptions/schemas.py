@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from services.subscriptions.targets import MAX_URL_LENGTH
+from services.subscriptions.adapters.webhook_targets import MAX_URL_LENGTH
 
 #: More types than any department needs; a guard against oversized registrations.
 MAX_EVENT_TYPES = 50

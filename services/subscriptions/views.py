@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.envelope import CONTENT_TYPE, SPEC_VERSION
 from services.subscriptions.adapters.orm import Delivery, DeliveryAttempt, Endpoint, PublicEvent
 from services.subscriptions.domain.cursors import FeedPosition
-from services.subscriptions.domain.errors import BeyondRetention
+from services.subscriptions.domain.errors import BeyondRetention, EndpointNotFound
 
 
 class LoggedEvent(Protocol):
@@ -98,6 +98,17 @@ async def feed_page(
     if after is not None and since is None and after.sequence >= top.sequence:
         return FeedPage([], after)
     return FeedPage([], FeedPosition(top.sequence, top.received_at))
+
+
+async def owned_endpoint(
+    session: AsyncSession, endpoint_id: UUID, subscriber: str | None, *, lock: bool = False
+) -> Endpoint:
+    """The endpoint, if `subscriber` owns it (None: any, for programme admins); `lock` takes
+    its row lock for a change. Raises EndpointNotFound otherwise."""
+    endpoint = await session.get(Endpoint, endpoint_id, with_for_update=lock)
+    if endpoint is None or (subscriber is not None and endpoint.subscriber != subscriber):
+        raise EndpointNotFound()
+    return endpoint
 
 
 async def endpoints(session: AsyncSession, subscriber: str | None) -> list[Endpoint]:

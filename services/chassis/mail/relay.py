@@ -1,17 +1,16 @@
 """The mail relay: sends committed mail outbox rows through a `MailSender`, at least once.
 
-Like the event relay, it wakes on NOTIFY when a writer commits and sweeps now and then for rows
-a crashed relay left behind; it claims rows with a lease (`FOR UPDATE SKIP LOCKED`), so several
-relays may share a database. Unlike events, mail has no order to keep, and a failed message
-waits out a growing delay before its next try, so one bad message never holds up the others.
+A user of the leased work queue (services/chassis/leased_queue.py), like the event relay: it
+wakes on NOTIFY when a writer commits, sweeps for rows a crashed relay left behind, and claims
+with a lease, so several relays may share a database. Unlike events, mail has no order to keep,
+and a failed message waits out a growing delay before its next try, so one bad message never
+holds up the others. What is its own: the template filter, sending through a `MailSender`, and
+wiping the personalisation once a message is sent or given up.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,13 +19,13 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 from sqlalchemy import Row, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.chassis.leased_queue import LeasedQueue, RetryPolicy, lease_claim
 from services.chassis.mail.outbox import MAIL_CHANNEL
 from services.chassis.mail.sending import MailSender, OutgoingMail, PermanentMailError
 from services.chassis.mail.templates import MailTemplate
 from services.chassis.tracing import context_from_headers, tracer
-from services.chassis.wakeup import CommitWakeup
 
 log = logging.getLogger(__name__)
 meter = metrics.get_meter("convene.chassis")
@@ -37,25 +36,20 @@ failed_counter = meter.create_counter(
     "convene.mail.failed", unit="{message}", description="Messages given up on"
 )
 
-_CLAIM = text(
+_CLAIM = lease_claim(
+    "mail_outbox",
     """
-    WITH candidates AS (
-        SELECT id FROM mail_outbox
-        WHERE sent_at IS NULL AND failed_at IS NULL
-          AND (lease_until IS NULL OR lease_until < now())
-          AND template = ANY(:templates)
-        ORDER BY id
-        LIMIT :limit
-        FOR UPDATE SKIP LOCKED
-    )
-    UPDATE mail_outbox SET lease_owner = :owner,
-                           lease_until = now() + make_interval(secs => :lease),
-                           attempts = mail_outbox.attempts + 1
-    FROM candidates WHERE mail_outbox.id = candidates.id
-    RETURNING mail_outbox.id, mail_outbox.message_id, mail_outbox.template,
-              mail_outbox.to_address, mail_outbox.personalisation, mail_outbox.reference,
-              mail_outbox.trace_headers, mail_outbox.created_at, mail_outbox.attempts
-    """
+    SELECT id FROM mail_outbox
+    WHERE sent_at IS NULL AND failed_at IS NULL
+      AND (lease_until IS NULL OR lease_until < now())
+      AND template = ANY(:templates)
+    ORDER BY id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+    """,
+    """mail_outbox.id, mail_outbox.message_id, mail_outbox.template,
+       mail_outbox.to_address, mail_outbox.personalisation, mail_outbox.reference,
+       mail_outbox.trace_headers, mail_outbox.created_at, mail_outbox.attempts""",
 )
 _SENT = text(
     "UPDATE mail_outbox SET sent_at = now(), provider_reference = :reference,"
@@ -97,7 +91,7 @@ class MailStats:
     unknown_template: int
 
 
-class MailRelay:
+class MailRelay(LeasedQueue[Row[Any], MailStats]):
     """Sends one service's mail outbox. Start `run()` as a task; `drain()` sends what is due.
 
     A message is marked sent as soon as the provider accepts it. A crash between the two
@@ -106,6 +100,8 @@ class MailRelay:
     tries; then, or at once on `PermanentMailError`, the row gets `failed_at`.
     Rows of templates not in `templates` are left for a relay that knows them.
     """
+
+    claim_statement = _CLAIM
 
     def __init__(
         self,
@@ -122,96 +118,46 @@ class MailRelay:
         retry_max_seconds: float = 600,
         retention: timedelta = timedelta(days=7),
     ) -> None:
-        self.engine = engine
+        super().__init__(
+            engine,
+            name=f"mail relay of {service}",
+            owner=f"{service}-mail",
+            channel=MAIL_CHANNEL,
+            initial_stats=MailStats(0, 0.0, None, 0),
+            batch_size=batch_size,
+            lease_seconds=lease_seconds,
+            sweep_seconds=sweep_seconds,
+            retention=retention,
+        )
         self.sender = sender
         self.templates: dict[str, MailTemplate] = {}
         for template in templates:
             if self.templates.setdefault(template.name, template) is not template:
                 raise ValueError(f"two mail templates are named {template.name!r}")
         self.service = service
-        self.batch_size = batch_size
-        self.lease_seconds = lease_seconds
-        self.sweep_seconds = sweep_seconds
         self.max_attempts = max_attempts
-        self.retry_base_seconds = retry_base_seconds
-        self.retry_max_seconds = retry_max_seconds
-        self.retention = retention
-        self.owner = f"{service}-mail@{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._wakeup = CommitWakeup(engine, MAIL_CHANNEL)
-        self.last_stats = MailStats(0, 0.0, None, 0)
+        self.retry = RetryPolicy(
+            base_seconds=retry_base_seconds,
+            max_seconds=retry_max_seconds,
+            max_attempts=max_attempts,
+        )
 
-    def wake(self) -> None:
-        self._wakeup.set()
+    def claim_parameters(self) -> dict[str, Any]:
+        return {"templates": list(self.templates)}
 
-    async def run(self) -> None:
-        """Send until cancelled. Never raises for a provider or database outage: it retries."""
-        last_purge = 0.0
-        loop = asyncio.get_running_loop()
-        while True:
-            timeout = self.sweep_seconds
-            try:
-                await self._wakeup.listen()
-                await self.drain()
-                self.last_stats = await self.stats()
-                if self.last_stats.next_due_seconds is not None:
-                    timeout = min(timeout, max(self.last_stats.next_due_seconds, 0.05))
-                if loop.time() - last_purge > 60:
-                    await self.purge_expired()
-                    last_purge = loop.time()
-                    if self.last_stats.unknown_template:
-                        log.warning(
-                            "mail relay of %s: %d messages of templates it does not know wait",
-                            self.service,
-                            self.last_stats.unknown_template,
-                        )
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("mail relay of %s failed; retrying", self.service)
-                timeout = min(timeout, 1)
-            await self._wakeup.wait(timeout)
-
-    async def close(self) -> None:
-        await self._wakeup.close()
-
-    async def drain(self) -> int:
-        """Try every message that is due now; returns how many the provider accepted."""
-        loop = asyncio.get_running_loop()
-        total = 0
-        while True:
-            claimed_at = loop.time()
-            rows = await self._claim()
-            if not rows:
-                return total
-            for position, row in enumerate(rows):
-                # Sends are one at a time; stop well inside the lease so no other relay can
-                # take (and send again) a row this one is still working through.
-                if loop.time() - claimed_at > self.lease_seconds / 2:
-                    await self._release([r.id for r in rows[position:]])
-                    break
-                total += await self._deliver(row)
-            else:
-                if len(rows) < self.batch_size:
-                    return total
-
-    async def _claim(self) -> Sequence[Row[Any]]:
+    async def claim(self, conn: AsyncConnection, limit: int) -> Sequence[Row[Any]]:
         if not self.templates:
             return []
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                _CLAIM,
-                {
-                    "templates": list(self.templates),
-                    "limit": self.batch_size,
-                    "owner": self.owner,
-                    "lease": self.lease_seconds,
-                },
-            )
-            return sorted(result.all(), key=lambda r: r.id)
+        return await super().claim(conn, limit)
 
-    async def _release(self, ids: list[int]) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(_RELEASE, {"ids": ids, "owner": self.owner})
+    async def release(self, conn: AsyncConnection, jobs: Sequence[Row[Any]]) -> None:
+        await conn.execute(_RELEASE, {"ids": [job.id for job in jobs], "owner": self.owner})
+
+    def next_due_seconds(self) -> float | None:
+        return self.last_stats.next_due_seconds
+
+    async def work_one(self, job: Row[Any]) -> bool:
+        return await self._deliver(job) == 1
 
     async def _deliver(self, row: Row[Any]) -> int:
         template = self.templates[row.template]
@@ -265,7 +211,8 @@ class MailRelay:
 
     async def _retry_later(self, row: Row[Any], exc: Exception) -> None:
         labels = {"service": self.service, "template": row.template}
-        if row.attempts >= self.max_attempts:
+        next_try = self.retry.after_failure(row.attempts)
+        if next_try.dead:
             await self._update(_FAILED, id=row.id, error=_error_text(exc))
             failed_counter.add(1, labels)
             log.warning(
@@ -276,7 +223,7 @@ class MailRelay:
                 exc,
             )
             return
-        delay = min(self.retry_base_seconds * 2 ** (row.attempts - 1), self.retry_max_seconds)
+        delay = next_try.delay_seconds
         await self._update(_RETRY_LATER, id=row.id, error=_error_text(exc), delay=delay)
         log.info(
             "mail %s (%s) not sent (try %d), retrying in %.0f s: %r",
@@ -291,16 +238,20 @@ class MailRelay:
         async with self.engine.begin() as conn:
             await conn.execute(statement, values)
 
-    async def purge_expired(self) -> int:
-        """Delete messages sent or failed longer ago than the retention period."""
-        cutoff = datetime.now().astimezone() - self.retention
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                text(
-                    "DELETE FROM mail_outbox WHERE created_at < :cutoff"
-                    " AND coalesce(sent_at, failed_at) < :cutoff"
-                ),
-                {"cutoff": cutoff},
+    async def purge(self, conn: AsyncConnection, before: datetime) -> int:
+        """Delete messages sent or failed before `before`."""
+        result = await conn.execute(
+            text(
+                "DELETE FROM mail_outbox WHERE created_at < :cutoff"
+                " AND coalesce(sent_at, failed_at) < :cutoff"
+            ),
+            {"cutoff": before},
+        )
+        if self.last_stats.unknown_template:
+            log.warning(
+                "mail relay of %s: %d messages of templates it does not know wait",
+                self.service,
+                self.last_stats.unknown_template,
             )
         return int(result.rowcount)
 

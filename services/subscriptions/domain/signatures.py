@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 
@@ -44,3 +45,12 @@ def headers(
         ),
         "content-type": "application/json",
     }
+
+
+def secrets_in_use(
+    secret: str, previous: str | None, previous_until: datetime | None, now: datetime
+) -> list[str]:
+    """The secrets that sign now, newest first: the previous one while its overlap lasts."""
+    if previous and previous_until is not None and previous_until > now:
+        return [secret, previous]
+    return [secret]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.subscriptions.dispatcher import OutcomeRecorder
+from services.subscriptions.adapters.deliveries import OutcomeRecorder
 
 
 class FakeSession:

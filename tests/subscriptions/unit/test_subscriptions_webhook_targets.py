@@ -13,8 +13,9 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from devstack.postgres import free_port
+from services.subscriptions.adapters.webhook_client import DELIVERY_ERRORS, webhook_client
+from services.subscriptions.adapters.webhook_targets import TargetPolicy
 from services.subscriptions.domain.errors import TargetNotAllowed
-from services.subscriptions.targets import DELIVERY_ERRORS, TargetPolicy, webhook_client
 
 
 @pytest.mark.parametrize(
