@@ -38,8 +38,8 @@ from services.chassis.app import create_service_app
 from services.chassis.migrations import upgrade_to_head
 from services.chassis.runtime import ServiceRuntime
 from services.content.bootstrap import SERVICE as CONTENT
-from services.content.digests import iso_week
-from services.content.entrypoints.workers import build_weekly_digests
+from services.content.domain.digests import iso_week
+from services.content.entrypoints.worker import build_weekly_digests
 from services.gateway.app import create_app as create_gateway
 from services.gateway.config import GatewaySettings
 from services.identity.adapters.signing_keys import SigningKeys

@@ -10,11 +10,11 @@ from services.chassis.app import create_service_app
 from services.chassis.config import load_settings
 from services.chassis.mail import mail_relay_worker
 from services.chassis.runtime import ServiceDefinition
+from services.content.adapters.mail_templates import TEMPLATES
 from services.content.config import ContentSettings
 from services.content.entrypoints.api import ROUTERS
 from services.content.entrypoints.consumers import EVENT_HANDLERS
-from services.content.entrypoints.workers import PublishingScheduler, WeeklyDigests
-from services.content.notifications import TEMPLATES
+from services.content.entrypoints.worker import publishing_scheduler, weekly_digests
 
 SERVICE = ServiceDefinition(
     name="content",
@@ -24,7 +24,7 @@ SERVICE = ServiceDefinition(
     routers=ROUTERS,
     migrations=Path(__file__).parent / "migrations",
     handlers=EVENT_HANDLERS,
-    workers=[mail_relay_worker(TEMPLATES.values()), PublishingScheduler, WeeklyDigests],
+    workers=[mail_relay_worker(TEMPLATES.values()), publishing_scheduler, weekly_digests],
 )
 
 

@@ -1,12 +1,14 @@
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.chassis.config import ServiceSettings, database_url_field
+from services.chassis.config import Secret, ServiceSettings, database_url_field
 from services.chassis.mail import MailSettings
 
 
 class ContentSettings(ServiceSettings, MailSettings):
-    model_config = SettingsConfigDict(env_prefix="CONTENT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="CONTENT_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = database_url_field("content_")
     #: Where people open the links we email (the gateway's public address).
@@ -24,6 +26,6 @@ class ContentSettings(ServiceSettings, MailSettings):
     #: A digest picks from items published in this many days before it is built.
     digest_lookback_days: int = Field(default=28, ge=1, le=366)
     #: Signs unsubscribe links; unset: a key made once and kept in the database.
-    link_signing_key: SecretStr | None = Field(default=None, min_length=32)
+    link_signing_key: Secret | None = None
     #: Largest document a curator may upload (the gateway also caps bodies at 1 MB).
     document_max_bytes: int = Field(default=900_000, ge=1024)

@@ -72,6 +72,19 @@ class PublishDueItems:
 
 
 @dataclass(frozen=True)
+class AttachDocument:
+    """Store a resource's document (an upload), replacing any earlier one."""
+
+    item_id: UUID
+    actor: Actor
+    filename: str
+    content_type: str
+    data: bytes
+    #: What the upload's content type makes it: pdf, docx, ...
+    document_type: str
+
+
+@dataclass(frozen=True)
 class CreateTopic:
     name: str
     description: str
@@ -182,7 +195,10 @@ class RevokeFeedToken:
 
 @dataclass(frozen=True)
 class BuildDigests:
-    """Queue this ISO week's digest for every member who wants one and has something new."""
+    """Build a batch of this ISO week's digests: for members who want one and have none yet,
+    queue one with what is new for them (one builder's transaction)."""
 
     week: str
     now: datetime
+    #: Members claimed in one transaction.
+    limit: int = 100

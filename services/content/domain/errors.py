@@ -1,4 +1,4 @@
-"""Domain errors: each maps to one clear API answer (see entrypoints/api.py)."""
+"""Domain errors: each maps to one clear API answer (see entrypoints/api/problems.py)."""
 
 from __future__ import annotations
 

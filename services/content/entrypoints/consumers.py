@@ -20,12 +20,12 @@ from contracts.events.identity import (
 )
 from services.chassis.consumer import Handler
 from services.chassis.database import UnitOfWork
-from services.content import handlers
 from services.content.domain import commands
+from services.content.handlers import members
 
 
 async def on_member_activated(uow: UnitOfWork, event: MemberActivatedV1, _: Envelope) -> None:
-    await handlers.record_member(
+    await members.record_member(
         commands.RecordMember(
             member_id=event.member_id, full_name=event.full_name, email=str(event.email)
         ),
@@ -34,17 +34,17 @@ async def on_member_activated(uow: UnitOfWork, event: MemberActivatedV1, _: Enve
 
 
 async def on_member_deactivated(uow: UnitOfWork, event: MemberDeactivatedV1, _: Envelope) -> None:
-    await handlers.deactivate_member(commands.DeactivateMember(member_id=event.member_id), uow)
+    await members.deactivate_member(commands.DeactivateMember(member_id=event.member_id), uow)
 
 
 async def on_member_erased(uow: UnitOfWork, event: MemberErasedV1, _: Envelope) -> None:
-    await handlers.erase_member(commands.EraseMember(member_id=event.member_id), uow)
+    await members.erase_member(commands.EraseMember(member_id=event.member_id), uow)
 
 
 async def on_member_joined_cohort(
     uow: UnitOfWork, event: MemberJoinedCohortV1, _: Envelope
 ) -> None:
-    await handlers.join_cohort(
+    await members.join_cohort(
         commands.JoinCohort(
             member_id=event.member_id, cohort_id=event.cohort_id, cohort_name=event.cohort_name
         ),
@@ -53,19 +53,19 @@ async def on_member_joined_cohort(
 
 
 async def on_member_left_cohort(uow: UnitOfWork, event: MemberLeftCohortV1, _: Envelope) -> None:
-    await handlers.leave_cohort(
+    await members.leave_cohort(
         commands.LeaveCohort(member_id=event.member_id, cohort_id=event.cohort_id), uow
     )
 
 
 async def on_cohort_created(uow: UnitOfWork, event: CohortCreatedV1, _: Envelope) -> None:
-    await handlers.name_cohort(commands.NameCohort(cohort_id=event.cohort_id, name=event.name), uow)
+    await members.name_cohort(commands.NameCohort(cohort_id=event.cohort_id, name=event.name), uow)
 
 
 async def on_profile_changed(
     uow: UnitOfWork, event: ProfilePublishedV1 | ProfileUpdatedV1, _: Envelope
 ) -> None:
-    await handlers.set_profile(
+    await members.set_profile(
         commands.SetProfile(
             member_id=event.member_id,
             sector=event.sector,

@@ -12,7 +12,7 @@ from content_support import article, publish
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from services.content.entrypoints.workers import PublishingScheduler
+from services.content.entrypoints.worker import PublishingScheduler
 
 
 async def test_a_member_cannot_write_submit_approve_or_publish(client, people) -> None:

@@ -1,4 +1,5 @@
-"""Weekly digests: each member's top unseen items they may see, queued in the mail outbox.
+"""Weekly digests: each member's top unseen items they may see, queued in the mail outbox; and
+unsubscribing from them through a signed link.
 
 "Unseen" means not read and not in an earlier digest. A digest is recorded per member and ISO
 week in the same transaction that queues its email (whose id is uuid5 of member and week), so a
@@ -7,63 +8,24 @@ week's digest is built once per member however many replicas or reruns try.
 
 from __future__ import annotations
 
-import re
-import uuid
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.chassis.database import UnitOfWork
-from services.content import links, notifications, views
+from services.content.adapters import mail_templates
 from services.content.adapters.orm import Digest, Member
 from services.content.config import ContentSettings
-from services.content.domain.errors import InvalidItem
-
-UK = ZoneInfo("Europe/London")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_DIGEST_NAMESPACE = uuid.UUID("6f1c0c38-2f43-4bd9-9b5e-0e6b1d2cf5a1")
-
-
-def iso_week(moment: datetime) -> str:
-    year, week, _ = moment.astimezone(UK).isocalendar()
-    return f"{year}-W{week:02d}"
+from services.content.domain import commands, links
+from services.content.domain.digests import message_id, week_start
+from services.content.domain.errors import LinkNotValid
+from services.content.views import reading
+from services.content.views.readers import reader_context
 
 
-def week_start(week: str) -> date:
-    """The Monday of an ISO week like `2026-W48`; raises InvalidItem for anything else."""
-    match = _WEEK.match(week)
-    if match is None:
-        raise InvalidItem("Give the week as YYYY-Www, e.g. 2026-W48.")
-    try:
-        return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError as exc:
-        raise InvalidItem(f"{week} is not a week of the ISO calendar.") from exc
-
-
-def send_time(week: str, settings: ContentSettings) -> datetime:
-    """When a week's digests are due (UK time), per the settings' weekday and hour."""
-    day = week_start(week) + timedelta(days=settings.digest_weekday)
-    return datetime(day.year, day.month, day.day, settings.digest_hour, tzinfo=UK)
-
-
-def message_id(member_id: UUID, week: str) -> UUID:
-    return uuid.uuid5(_DIGEST_NAMESPACE, f"{member_id}:{week}")
-
-
-@dataclass
-class DigestRun:
-    week: str
-    #: Members whose digest this run built (sent, or empty because nothing was new).
-    members: int = 0
-    #: Digests queued in the mail outbox.
-    queued: int = 0
-
-
-async def members_due(uow: UnitOfWork, week: str, *, limit: int) -> list[UUID]:
+async def _members_due(uow: UnitOfWork, week: str, *, limit: int) -> list[UUID]:
     """Active members who want a digest, have an address, and have none for `week` yet.
 
     Their rows stay locked (SKIP LOCKED) until the caller's transaction ends, so concurrent
@@ -88,7 +50,24 @@ async def members_due(uow: UnitOfWork, week: str, *, limit: int) -> list[UUID]:
     )
 
 
-async def build_digest(
+async def build_digests(
+    command: commands.BuildDigests,
+    uow: UnitOfWork,
+    *,
+    settings: ContentSettings,
+    signing_key: bytes,
+) -> list[bool | None]:
+    """Build the digests of up to `command.limit` members still due one for `command.week`;
+    one outcome per member claimed (see `_build_digest`). Fewer than the limit: none is left."""
+    return [
+        await _build_digest(
+            uow, member_id, command.week, command.now, settings, signing_key=signing_key
+        )
+        for member_id in await _members_due(uow, command.week, limit=command.limit)
+    ]
+
+
+async def _build_digest(
     uow: UnitOfWork,
     member_id: UUID,
     week: str,
@@ -117,14 +96,14 @@ async def build_digest(
     member = await uow.session.get(Member, member_id)
     if member is None or not member.email or not member.digest_weekly:
         return False
-    context = await views.reader_context(uow.session, member_id)
-    entries = await views.feed(
+    context = await reader_context(uow.session, member_id)
+    entries = await reading.feed(
         uow.session,
         context,
         now=now,
         limit=settings.digest_size,
         after=None,
-        exclude=views.already_seen_by(member_id),
+        exclude=reading.already_seen_by(member_id),
         since=now - timedelta(days=settings.digest_lookback_days),
     )
     if not entries:
@@ -141,7 +120,7 @@ async def build_digest(
             f"  {entry.ranked.reasons[0].capitalize()}.\n"
             f"  {base}/content/items/{entry.item.id}"
         )
-    await notifications.send_weekly_digest(
+    await mail_templates.send_weekly_digest(
         uow.session,
         message_id=digest.message_id,
         to=member.email,
@@ -154,3 +133,15 @@ async def build_digest(
         ),
     )
     return True
+
+
+async def unsubscribe(
+    command: commands.Unsubscribe, uow: UnitOfWork, *, signing_key: bytes
+) -> None:
+    """Stop the weekly digest for whoever the signed link names. Idempotent."""
+    member_id = links.verify(signing_key, links.UNSUBSCRIBE_DIGEST, command.token)
+    if member_id is None:
+        raise LinkNotValid()
+    await uow.session.execute(
+        update(Member).where(Member.member_id == member_id).values(digest_weekly=False)
+    )

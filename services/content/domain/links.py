@@ -1,9 +1,9 @@
-"""Signed, single-purpose links for people who are not signed in (unsubscribe from email).
+"""Signed, single-purpose links for people who are not signed in (unsubscribe from email), and
+the tokens members put in their Atom feed addresses.
 
-A token is `<member id hex>.<MAC>`, the MAC an HMAC-SHA256 over the purpose and the member id,
-so a token made for one purpose is worthless for any other, and nothing is stored per token.
-The key comes from settings (`CONTENT_LINK_SIGNING_KEY`) or, when unset, is made once and kept
-in this service's database, so every replica signs alike without configuration.
+A link token is `<member id hex>.<MAC>`, the MAC an HMAC-SHA256 over the purpose and the member
+id, so a token made for one purpose is worthless for any other, and nothing is stored per token.
+The key is the caller's (see `adapters.link_keys`). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -14,27 +14,7 @@ import hmac
 import secrets
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.content.adapters.orm import LinkSecret
-from services.content.config import ContentSettings
-
 UNSUBSCRIBE_DIGEST = "unsubscribe-digest"
-
-
-async def signing_key(session: AsyncSession, settings: ContentSettings) -> bytes:
-    if settings.link_signing_key is not None:
-        return settings.link_signing_key.get_secret_value().encode()
-    await session.execute(
-        insert(LinkSecret)
-        .values(id=1, secret=secrets.token_bytes(32))
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
-    key = await session.scalar(select(LinkSecret.secret).where(LinkSecret.id == 1))
-    assert key is not None
-    return key
 
 
 def _mac(key: bytes, purpose: str, member_id: UUID) -> str:

@@ -1,4 +1,5 @@
-"""Read-side queries for content's API: feeds, search, lists. Audience is enforced here."""
+"""What members read: their ranked feed, search, and a topic's newest items, each only of the
+items they may see (`readers.permitted`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
-    and_,
     any_,
     case,
     cast,
@@ -31,102 +31,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import String, Uuid
+from sqlalchemy.types import Uuid
 
-from services.chassis.pagination import Cursor
 from services.chassis.problems import Problem
-from services.content.adapters.orm import (
-    Cohort,
-    Digest,
-    Document,
-    Item,
-    ItemAuditEntry,
-    Member,
-    MemberCohort,
-    PublishedItem,
-    Read,
-    RsvpRow,
-    Topic,
-    TopicPreference,
-)
+from services.content.adapters.orm import Digest, Item, PublishedItem, Read
 from services.content.domain import ranking
-from services.content.domain.model import ItemStatus
-
-
-@dataclass(frozen=True)
-class ReaderContext:
-    """A member as the read side sees them: their profile, cohorts and topic choices."""
-
-    member_id: UUID
-    reader: ranking.Reader
-
-    @property
-    def cohort_ids(self) -> list[UUID]:
-        return list(self.reader.cohorts)
-
-
-async def reader_context(session: AsyncSession, member_id: UUID) -> ReaderContext:
-    member = await session.get(Member, member_id)
-    cohorts = (
-        await session.execute(
-            select(MemberCohort.cohort_id, func.coalesce(Cohort.name, "your cohort"))
-            .outerjoin(Cohort, Cohort.cohort_id == MemberCohort.cohort_id)
-            .where(MemberCohort.member_id == member_id)
-        )
-    ).all()
-    preferences = (
-        await session.execute(
-            select(TopicPreference.topic, TopicPreference.mode).where(
-                TopicPreference.member_id == member_id
-            )
-        )
-    ).all()
-    return ReaderContext(
-        member_id,
-        ranking.Reader(
-            sector=member.sector if member else None,
-            region=member.region if member else None,
-            expertise=tuple(member.expertise) if member else (),
-            cohorts={cohort_id: name for cohort_id, name in cohorts},
-            followed_topics=tuple(t for t, mode in preferences if mode == "follow"),
-            muted_topics=tuple(t for t, mode in preferences if mode == "mute"),
-        ),
-    )
-
-
-def _texts(values: Sequence[str]) -> Any:
-    return cast(literal(list(values), ARRAY(String)), ARRAY(String))
-
-
-Table = type[Item] | type[PublishedItem]
-
-
-def permitted(context: ReaderContext, table: Table = Item) -> ColumnElement[bool]:
-    """Published items this member may see (mirrors `domain.model.may_see`)."""
-    audience: list[ColumnElement[bool]] = [table.audience == "everyone"]
-    if context.reader.cohorts:
-        audience.append(
-            and_(
-                table.audience == "cohorts",
-                table.audience_cohort_ids.overlap(
-                    cast(literal(context.cohort_ids, ARRAY(Uuid)), ARRAY(Uuid))
-                ),
-            )
-        )
-    if context.reader.sector:
-        audience.append(
-            and_(
-                table.audience == "sectors",
-                table.audience_sectors.contains(_texts([context.reader.sector])),
-            )
-        )
-    if table is Item:
-        return and_(Item.status == ItemStatus.PUBLISHED.value, or_(*audience))
-    return or_(*audience)
+from services.content.views.readers import ReaderContext, Table, permitted, texts
 
 
 def _overlaps(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
-    return column.overlap(_texts(values)) if values else false()
+    return column.overlap(texts(values)) if values else false()
 
 
 def _read_by(member_id: UUID, table: Table = Item) -> ColumnElement[bool]:
@@ -253,7 +167,7 @@ async def feed(
         permitted(context, table)
     )
     if context.reader.muted_topics:
-        query = query.where(not_(table.topics.overlap(_texts(context.reader.muted_topics))))
+        query = query.where(not_(table.topics.overlap(texts(context.reader.muted_topics))))
     if exclude is not None:
         query = query.where(not_(exclude))
     if since is not None:
@@ -316,7 +230,7 @@ async def search(
         condition = true()
     query = select(Item, value.label("rank")).where(permitted(context), condition)
     if topic:
-        query = query.where(Item.topics.contains(_texts([topic])))
+        query = query.where(Item.topics.contains(texts([topic])))
     if kind:
         query = query.where(Item.kind == kind)
     rows = (await session.execute(_page_after(query, value, after).limit(limit))).all()
@@ -330,107 +244,8 @@ async def topic_items(
     return (
         await session.scalars(
             select(Item)
-            .where(permitted(context), Item.topics.contains(_texts([topic])))
+            .where(permitted(context), Item.topics.contains(texts([topic])))
             .order_by(Item.published_at.desc(), Item.id.desc())
             .limit(limit)
         )
     ).all()
-
-
-async def member_by_feed_token(session: AsyncSession, token_hash: str) -> Member | None:
-    member: Member | None = await session.scalar(
-        select(Member).where(Member.feed_token_hash == token_hash)
-    )
-    return member
-
-
-# -- curation --------------------------------------------------------------------------------
-
-
-async def list_items(
-    session: AsyncSession,
-    *,
-    status: str | None,
-    kind: str | None,
-    limit: int,
-    after: Cursor | None,
-) -> Sequence[Item]:
-    query = select(Item).order_by(Item.created_at.desc(), Item.id.desc())
-    if status:
-        query = query.where(Item.status == status)
-    if kind:
-        query = query.where(Item.kind == kind)
-    if after is not None:
-        query = query.where(
-            tuple_(Item.created_at, Item.id) < tuple_(literal(after.created_at), literal(after.id))
-        )
-    return (await session.scalars(query.limit(limit))).all()
-
-
-async def item_audit(session: AsyncSession, item_id: UUID) -> Sequence[ItemAuditEntry]:
-    return (
-        await session.scalars(
-            select(ItemAuditEntry)
-            .where(ItemAuditEntry.item_id == item_id)
-            .order_by(ItemAuditEntry.id)
-        )
-    ).all()
-
-
-async def topics(session: AsyncSession) -> Sequence[Topic]:
-    return (await session.scalars(select(Topic).order_by(Topic.name))).all()
-
-
-async def topic_preferences(session: AsyncSession, member_id: UUID) -> Sequence[TopicPreference]:
-    return (
-        await session.scalars(
-            select(TopicPreference)
-            .where(TopicPreference.member_id == member_id)
-            .order_by(TopicPreference.topic)
-        )
-    ).all()
-
-
-async def visible_item(session: AsyncSession, item_id: UUID, context: ReaderContext) -> Item | None:
-    item: Item | None = await session.scalar(
-        select(Item).where(Item.id == item_id, permitted(context))
-    )
-    return item
-
-
-async def attendees(session: AsyncSession, item_id: UUID) -> Sequence[RsvpRow]:
-    return (
-        await session.scalars(
-            select(RsvpRow)
-            .where(RsvpRow.item_id == item_id, RsvpRow.status != "cancelled")
-            .order_by(RsvpRow.status, RsvpRow.requested_at, RsvpRow.member_id)
-        )
-    ).all()
-
-
-async def places_taken(session: AsyncSession, item_id: UUID) -> int:
-    count = await session.scalar(
-        select(func.count()).where(RsvpRow.item_id == item_id, RsvpRow.status == "confirmed")
-    )
-    return count or 0
-
-
-async def item(session: AsyncSession, item_id: UUID) -> Item | None:
-    """Any item, whatever its status (for curators)."""
-    return await session.get(Item, item_id)
-
-
-async def topic(session: AsyncSession, slug: str) -> Topic | None:
-    return await session.get(Topic, slug)
-
-
-async def member(session: AsyncSession, member_id: UUID) -> Member | None:
-    return await session.get(Member, member_id)
-
-
-async def rsvp(session: AsyncSession, item_id: UUID, member_id: UUID) -> RsvpRow | None:
-    return await session.get(RsvpRow, (item_id, member_id))
-
-
-async def document(session: AsyncSession, item_id: UUID) -> Document | None:
-    return await session.get(Document, item_id)
