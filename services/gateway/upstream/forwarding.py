@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.chassis.problems import Problem, render_problem
 from services.chassis.tokens import InvalidToken, Principal, TokenVerifier
 from services.gateway.rate_limits import limit_member
-from services.gateway.upstream.client import Answer
+from services.gateway.upstream.connections import Answer
 from services.gateway.upstream.resilience import Upstream, send
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded; the

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from services.chassis.problems import Problem
-from services.gateway.upstream.client import Answer
+from services.gateway.upstream.connections import Answer
 from services.gateway.upstream.resilience import Query, Upstream, send
 from services.gateway.web.session_cookies import NotAllowed, SignInRequired, WebSession
 

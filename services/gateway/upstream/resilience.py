@@ -20,7 +20,8 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from services.chassis.problems import Problem
-from services.gateway.upstream.client import Answer, BadAnswer, Origin, Unreachable, UpstreamClient
+from services.gateway.upstream.client import UpstreamClient
+from services.gateway.upstream.connections import Answer, BadAnswer, Origin, Unreachable
 
 log = logging.getLogger(__name__)
 

@@ -16,13 +16,8 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from services.gateway.upstream.client import (
-    Answer,
-    BadAnswer,
-    Origin,
-    Unreachable,
-    UpstreamClient,
-)
+from services.gateway.upstream.client import UpstreamClient
+from services.gateway.upstream.connections import Answer, BadAnswer, Origin, Unreachable
 
 tracer = trace.get_tracer(__name__)
 
