@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 
@@ -27,13 +26,15 @@ from services.gateway.config import GatewaySettings
 from services.gateway.edge import EdgeMiddleware
 from services.gateway.openapi import MergedOpenApi
 from services.gateway.pages import ROUTERS
-from services.gateway.proxy import ApiFastPath
-from services.gateway.proxy import router as proxy_router
 from services.gateway.rate_limits import RateLimits, TokenBuckets
-from services.gateway.service_client import ServiceClient
 from services.gateway.telemetry import span_details_for
-from services.gateway.upstreams import CircuitBreaker, Upstream
-from services.gateway.web import RefreshOnce, error_page, install_page_errors
+from services.gateway.upstream.client import UpstreamClient
+from services.gateway.upstream.forwarding import ApiFastPath
+from services.gateway.upstream.forwarding import router as forwarding_router
+from services.gateway.upstream.resilience import CircuitBreaker, Upstream
+from services.gateway.web.csrf import csrf_key
+from services.gateway.web.error_pages import error_page, install_page_errors
+from services.gateway.web.session_refresh import RefreshOnce
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Members' requests go to the services over ServiceClient (the hot path, see
-        # service_client.py); the gateway's own occasional calls (JWKS, readiness, OpenAPI) use
+        # Members' requests go to the services over UpstreamClient (the hot path, see
+        # upstream/client.py); the gateway's own occasional calls (JWKS, readiness, OpenAPI) use
         # httpx.
-        upstream_client = ServiceClient(
+        upstream_client = UpstreamClient(
             connect_timeout=settings.upstream_connect_timeout_seconds,
             traced=telemetry_enabled(),
         )
@@ -113,11 +114,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.rate_limits = build_rate_limits(settings)
     app.state.openapi = MergedOpenApi(ttl_seconds=settings.openapi_cache_seconds)
     app.state.refreshes = RefreshOnce()
-    app.state.csrf_secret = (
-        settings.csrf_secret.get_secret_value().encode()
-        if settings.csrf_secret
-        else secrets.token_bytes(32)
-    )
+    app.state.csrf_secret = csrf_key(settings.csrf_secret)
     install_problem_handlers(app)
     install_page_errors(app)
 
@@ -134,7 +131,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(health_router(upstream_checks, timeout=3.0))
     for router in ROUTERS:
         app.include_router(router)
-    app.include_router(proxy_router)
+    app.include_router(forwarding_router)
     if settings.assets_dir.is_dir():
         app.mount("/assets", StaticFiles(directory=settings.assets_dir), name="assets")
     else:
@@ -142,8 +139,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             "no web assets in %s: run scripts/bootstrap.sh (pages will have no styles)",
             settings.assets_dir,
         )
-    # Innermost first: the API fast path (proxy.py), then CORS, which answers preflights inside
-    # the edge, so they carry its headers too.
+    # Innermost first: the API fast path (upstream/forwarding.py), then CORS, which answers
+    # preflights inside the edge, so they carry its headers too.
     app.add_middleware(ApiFastPath)
     origins = settings.allowed_origins()
     if origins:

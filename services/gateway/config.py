@@ -1,15 +1,18 @@
 from pathlib import Path
 
-from pydantic import Field, HttpUrl, SecretStr
+from pydantic import Field, HttpUrl
 from pydantic_settings import SettingsConfigDict
 
-from services.chassis.config import AuthSettings
+from services.chassis.config import AuthSettings, Secret
 
 PACKAGED_ASSETS = Path(__file__).parent / "static"
 
 
 class GatewaySettings(AuthSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    # A refused secret may be a real one: never echo it in the error.
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", extra="ignore", hide_input_in_errors=True
+    )
 
     identity_url: HttpUrl = HttpUrl("http://127.0.0.1:8001")
     directory_url: HttpUrl = HttpUrl("http://127.0.0.1:8002")
@@ -45,8 +48,9 @@ class GatewaySettings(AuthSettings):
     secure_cookies: bool = True
     #: Lifetime of the refresh cookie; match identity's IDENTITY_REFRESH_TOKEN_DAYS.
     refresh_cookie_days: int = Field(default=30, ge=1, le=90)
-    #: Signs CSRF tokens. Random per process when unset; set it when running several replicas.
-    csrf_secret: SecretStr | None = None
+    #: Signs CSRF tokens. Random per process when unset; set it when running several replicas
+    #: (a placeholder or a short value is refused).
+    csrf_secret: Secret | None = None
     #: GOV.UK Frontend's built assets, served at /assets (copied by scripts/bootstrap.sh).
     assets_dir: Path = PACKAGED_ASSETS
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from services.gateway.upstreams import Upstream
+from services.gateway.upstream.resilience import Upstream
 
 #: Each service's own probes are for the platform, not the public API.
 PRIVATE_PATHS = {"/healthz", "/readyz"}

@@ -1,4 +1,5 @@
-"""Per-client-address and per-member request limits (token buckets).
+"""Per-client-address and per-member request limits (token buckets), and the 429 a member over
+their limit gets.
 
 The buckets live in this process's memory, which is right for one gateway replica. With
 several replicas each one limits on its own (the effective limit is N times higher); to share
@@ -7,10 +8,16 @@ limits, give `RateLimits` another `Limiter` (for example one backed by Redis or 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from starlette.requests import Request
+
+from services.chassis.problems import Problem
+from services.chassis.tokens import Principal
 
 
 class Limiter(Protocol):
@@ -60,3 +67,17 @@ class TokenBuckets:
 class RateLimits:
     per_ip: Limiter
     per_member: Limiter
+
+
+def limit_member(request: Request, principal: Principal) -> None:
+    """429 with Retry-After once this member has used up their requests for now."""
+    limits: RateLimits = request.app.state.rate_limits
+    wait = limits.per_member.take(principal.subject)
+    if wait > 0:
+        raise Problem(
+            429,
+            "Too many requests",
+            "Slow down and try again shortly.",
+            "rate-limited",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )

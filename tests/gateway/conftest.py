@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.gateway.upstreams import Upstream
+from services.gateway.upstream.resilience import Upstream
 
 
 @pytest.fixture

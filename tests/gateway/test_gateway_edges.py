@@ -46,7 +46,7 @@ async def test_readiness_reports_every_upstream(stack) -> None:
 
 async def test_a_service_that_is_down_gives_503_with_retry_after(stack) -> None:
     from devstack.postgres import free_port
-    from services.gateway.upstreams import Upstream
+    from services.gateway.upstream.resilience import Upstream
 
     app = stack.apps["gateway"]
     saved = dict(app.state.upstreams)

@@ -8,7 +8,7 @@ import httpx
 
 from devstack.postgres import free_port
 from services.gateway.openapi import MergedOpenApi, namespaced
-from services.gateway.upstreams import Upstream
+from services.gateway.upstream.resilience import Upstream
 
 
 async def test_the_merged_document_prefixes_paths_and_namespaces_schemas(stack) -> None:

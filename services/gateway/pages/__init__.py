@@ -1,9 +1,13 @@
-"""The web pages, one module per area with templates in `templates/<area>/`.
+"""The web pages, one module (or package, for a large area) per area, with templates in
+`templates/<area>/`.
 
-To add an area (directory, feedback, content): write `pages/<area>.py` with an `APIRouter`
-whose pages take `Session`, `SignedIn` or `ProgrammeAdmin` from `services.gateway.web`, call
-their service with `call_service(...)` and answer with `render(...)` or `redirect(...)`; then
-list its router here.
+To add a page: put it in the module of its page group (`pages/<area>.py`, or
+`pages/<area>/<group>.py` once an area passes a few hundred lines) on that module's
+`APIRouter`. A page takes `Session`, `SignedIn` or `ProgrammeAdmin`
+(`services.gateway.web.session_cookies`), calls its service with `call_service(...)`
+(`services.gateway.upstream.page_calls`) and answers with `render(...)` or `redirect(...)`
+(`services.gateway.web.templates`). A new area's router is listed here; a new page group's in
+its package's `__init__`.
 """
 
 from fastapi import APIRouter

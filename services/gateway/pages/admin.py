@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from services.gateway.web import ProgrammeAdmin, call_service, redirect, render
+from services.gateway.upstream.page_calls import call_service
+from services.gateway.web.session_cookies import ProgrammeAdmin
+from services.gateway.web.templates import redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 CSV_LIMIT_BYTES = 500_000

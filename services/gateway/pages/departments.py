@@ -19,7 +19,8 @@ from starlette.exceptions import HTTPException
 
 from contracts.generate import asyncapi_path, event_schema
 from contracts.registry import spec_for
-from services.gateway.web import Session, render
+from services.gateway.web.session_cookies import Session
+from services.gateway.web.templates import render
 
 router = APIRouter(prefix="/departments", include_in_schema=False)
 ASYNCAPI_MEDIA_TYPE = "application/yaml"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.gateway.web import Session, call_service, render
+from services.gateway.upstream.page_calls import call_service
+from services.gateway.web.session_cookies import Session
+from services.gateway.web.templates import render
 
 router = APIRouter(include_in_schema=False)
 

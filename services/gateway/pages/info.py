@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.gateway.web import Session, render
+from services.gateway.web.session_cookies import Session
+from services.gateway.web.templates import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,15 +12,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from services.gateway.pages.directory import landing_page
-from services.gateway.web import (
-    REFRESH_COOKIE,
-    Session,
-    WebSession,
-    call_identity,
-    redirect,
-    render,
-)
+from services.gateway.pages.directory.profile import landing_page
+from services.gateway.upstream.page_calls import call_identity
+from services.gateway.web.session_cookies import REFRESH_COOKIE, Session, WebSession
+from services.gateway.web.templates import redirect, render
 
 router = APIRouter(include_in_schema=False)
 EMAIL = TypeAdapter(EmailStr)

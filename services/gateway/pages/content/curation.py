@@ -1,9 +1,5 @@
-"""Curated content: the member's personalised feed, item pages, events with RSVP and calendar
-files, topics to follow or mute; and, for curators, writing items and taking them through
-review (submit, approve, publish, withdraw).
-
-Email links (digests, place confirmations) and Atom entries point at `/content/items/{id}`.
-"""
+"""Curation (curators and programme admins): items by status, writing and changing them, and
+taking them through review."""
 
 from __future__ import annotations
 
@@ -15,30 +11,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from services.gateway.pages.content.lookups import KINDS, OFFER_TYPES, item_of, page_params
 from services.gateway.pages.forms import form_values
-from services.gateway.web import (
-    NotAllowed,
-    SignedIn,
-    WebSession,
-    call_service,
-    redirect,
-    render,
-)
+from services.gateway.upstream.page_calls import call_service
+from services.gateway.web.session_cookies import NotAllowed, SignedIn, WebSession
+from services.gateway.web.templates import redirect, render
 
 router = APIRouter(prefix="/content", include_in_schema=False)
-KINDS = {
-    "article": "Article",
-    "event": "Event",
-    "resource": "Resource",
-    "support_offer": "Support offer",
-}
-OFFER_TYPES = {
-    "coaching": "Coaching",
-    "mentoring": "Mentoring",
-    "peer_group": "Peer group",
-    "masterclass": "Masterclass",
-    "other": "Other",
-}
 STEPS = {
     "submit": "Send for review",
     "approve": "Approve",
@@ -66,209 +45,11 @@ async def curator(session: SignedIn) -> WebSession:
 Curator = Annotated[WebSession, Depends(curator)]
 
 
-def _page_params(cursor: str) -> dict[str, str]:
-    return {"limit": "20"} | ({"cursor": cursor[:300]} if cursor else {})
-
-
-def _is_curator(session: WebSession) -> bool:
-    return session.is_admin or bool(session.principal and session.principal.has_role("curator"))
-
-
-# -- reading ----------------------------------------------------------------------------------
-
-
-@router.get("")
-async def feed(request: Request, session: SignedIn, cursor: str = "") -> Response:
-    answer = await call_service(
-        request, session, "content", "GET", "/feed", params=_page_params(cursor)
-    )
-    page = answer.json() if answer.status_code == 200 else {"items": []}
-    return render(
-        request,
-        session,
-        "content/feed.html",
-        {
-            "entries": page["items"],
-            "next_cursor": page.get("next_cursor"),
-            "paged": bool(cursor),
-            "kinds": KINDS,
-            "curator": _is_curator(session),
-        },
-    )
-
-
-@router.get("/events")
-async def events(request: Request, session: SignedIn, cursor: str = "") -> Response:
-    answer = await call_service(
-        request,
-        session,
-        "content",
-        "GET",
-        "/search",
-        params={"kind": "event"} | _page_params(cursor),
-    )
-    page = answer.json() if answer.status_code == 200 else {"items": []}
-    return render(
-        request,
-        session,
-        "content/events.html",
-        {"events": page["items"], "next_cursor": page.get("next_cursor"), "paged": bool(cursor)},
-    )
-
-
-async def _item(request: Request, session: WebSession, item_id: UUID) -> dict[str, Any]:
-    answer = await call_service(request, session, "content", "GET", f"/items/{item_id}")
-    if answer.status_code != 200:
-        raise HTTPException(404)
-    item: dict[str, Any] = answer.json()
-    return item
-
-
-@router.get("/items/{item_id}")
-async def item_page(request: Request, session: SignedIn, item_id: UUID) -> Response:
-    return await _item_page(request, session, item_id)
-
-
-async def _item_page(
-    request: Request, session: WebSession, item_id: UUID, error: str | None = None
-) -> Response:
-    item = await _item(request, session, item_id)
-    if item.get("status", "published") != "published":
-        return redirect(request, f"/content/curation/{item_id}")
-    rsvp = None
-    if item["kind"] == "event":
-        mine = await call_service(request, session, "content", "GET", f"/items/{item_id}/rsvp")
-        rsvp = mine.json() if mine.status_code == 200 else None
-    started = bool(item.get("starts_at")) and datetime.fromisoformat(
-        item["starts_at"].replace("Z", "+00:00")
-    ) <= datetime.now(UTC)
-    return render(
-        request,
-        session,
-        "content/item.html",
-        {
-            "item": item,
-            "rsvp": rsvp if rsvp and rsvp["status"] != "cancelled" else None,
-            "started": started,
-            "kinds": KINDS,
-            "offer_types": OFFER_TYPES,
-            "curator": _is_curator(session),
-            "errors": {"rsvp": error} if error else None,
-        },
-        status_code=400 if error else 200,
-    )
-
-
-@router.post("/items/{item_id}/rsvp")
-async def rsvp(request: Request, session: SignedIn, item_id: UUID) -> Response:
-    single, _ = await form_values(request)
-    if not session.csrf_ok(single.get("csrf_token", "")):
-        return await _item_page(
-            request, session, item_id, "The form had expired. Select the button again"
-        )
-    cancelling = single.get("action") == "cancel"
-    answer = await call_service(
-        request, session, "content", "DELETE" if cancelling else "PUT", f"/items/{item_id}/rsvp"
-    )
-    if answer.status_code == 409:
-        return await _item_page(
-            request, session, item_id, "This event has started: places can no longer be changed"
-        )
-    if answer.status_code == 204:
-        session.set_flash("Your place has been cancelled")
-    elif answer.status_code == 200:
-        body = answer.json()
-        session.set_flash(
-            "Your place is confirmed"
-            if body["status"] == "confirmed"
-            else f"The event is full: you are number {body['waiting_list_position']} "
-            "on the waiting list"
-        )
-    else:
-        raise HTTPException(404)
-    return redirect(request, f"/content/items/{item_id}")
-
-
-@router.get("/items/{item_id}/calendar.ics")
-async def calendar(request: Request, session: SignedIn, item_id: UUID) -> Response:
-    answer = await call_service(
-        request, session, "content", "GET", f"/items/{item_id}/calendar.ics"
-    )
-    if answer.status_code != 200:
-        raise HTTPException(404)
-    return Response(
-        answer.content,
-        media_type=answer.headers.get("content-type", "text/calendar; charset=utf-8"),
-        headers={
-            "content-disposition": answer.headers.get("content-disposition", "attachment"),
-            "cache-control": "no-store",
-        },
-    )
-
-
-@router.get("/items/{item_id}/document")
-async def document(request: Request, session: SignedIn, item_id: UUID) -> Response:
-    answer = await call_service(request, session, "content", "GET", f"/items/{item_id}/document")
-    if answer.status_code != 200:
-        raise HTTPException(404)
-    return Response(
-        answer.content,
-        media_type=answer.headers.get("content-type", "application/octet-stream"),
-        headers={
-            "content-disposition": answer.headers.get("content-disposition", "attachment"),
-            "cache-control": "no-store",
-        },
-    )
-
-
-# -- topics -----------------------------------------------------------------------------------
-
-
-@router.get("/topics")
-async def topics(request: Request, session: SignedIn) -> Response:
-    listed = await call_service(request, session, "content", "GET", "/topics")
-    mine = await call_service(request, session, "content", "GET", "/me/topics")
-    modes = {p["topic"]: p["mode"] for p in mine.json()} if mine.status_code == 200 else {}
-    return render(
-        request,
-        session,
-        "content/topics.html",
-        {"topics": listed.json() if listed.status_code == 200 else [], "modes": modes},
-    )
-
-
-@router.post("/topics/{slug}")
-async def topic_preference(request: Request, session: SignedIn, slug: str) -> Response:
-    single, _ = await form_values(request)
-    mode = single.get("mode", "")
-    if session.csrf_ok(single.get("csrf_token", "")) and mode in ("follow", "mute", "clear"):
-        path = f"/me/topics/{slug[:80]}"
-        answer = await (
-            call_service(request, session, "content", "DELETE", path)
-            if mode == "clear"
-            else call_service(request, session, "content", "PUT", path, json={"mode": mode})
-        )
-        if answer.status_code == 404:
-            raise HTTPException(404)
-        session.set_flash(
-            {
-                "follow": "You follow",
-                "mute": "You have muted",
-                "clear": "You no longer follow or mute",
-            }[mode]
-            + f" {slug}"
-        )
-    return redirect(request, "/content/topics")
-
-
-# -- curation ---------------------------------------------------------------------------------
-
-
 @router.get("/curation")
 async def curation(
     request: Request, session: Curator, status: str = "", cursor: str = ""
 ) -> Response:
-    params = _page_params(cursor) | ({"status": status} if status in STATUSES else {})
+    params = page_params(cursor) | ({"status": status} if status in STATUSES else {})
     answer = await call_service(request, session, "content", "GET", "/items", params=params)
     page = answer.json() if answer.status_code == 200 else {"items": []}
     return render(
@@ -440,7 +221,7 @@ async def curation_item(request: Request, session: Curator, item_id: UUID) -> Re
 async def _curation_item(
     request: Request, session: WebSession, item_id: UUID, error: str | None = None
 ) -> Response:
-    item = await _item(request, session, item_id)
+    item = await item_of(request, session, item_id)
     audit = await call_service(request, session, "content", "GET", f"/items/{item_id}/audit")
     return render(
         request,
@@ -471,7 +252,7 @@ def _steps(status: str) -> list[str]:
 
 @router.get("/curation/{item_id}/edit")
 async def edit_item_page(request: Request, session: Curator, item_id: UUID) -> Response:
-    item = await _item(request, session, item_id)
+    item = await item_of(request, session, item_id)
     return await _item_form(
         request, session, _form_values(item), {}, f"/content/curation/{item_id}/edit", True
     )

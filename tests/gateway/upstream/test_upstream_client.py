@@ -16,13 +16,8 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from services.gateway.service_client import (
-    Answer,
-    BadAnswer,
-    Origin,
-    ServiceClient,
-    Unreachable,
-)
+from services.gateway.upstream.client import UpstreamClient
+from services.gateway.upstream.connections import Answer, BadAnswer, Origin, Unreachable
 
 tracer = trace.get_tracer(__name__)
 
@@ -105,7 +100,7 @@ def serving(*answers: bytes):  # type: ignore[no-untyped-def]
     return scripted(answering(*answers))
 
 
-async def get_twice(client: ServiceClient, origin: Origin) -> tuple[Answer, Answer]:
+async def get_twice(client: UpstreamClient, origin: Origin) -> tuple[Answer, Answer]:
     return (
         await client.request(origin, "GET", "/", {}, timeout=5),
         await client.request(origin, "GET", "/", {}, timeout=5),
@@ -113,15 +108,15 @@ async def get_twice(client: ServiceClient, origin: Origin) -> tuple[Answer, Answ
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[ServiceClient]:
-    async with aclosing(ServiceClient(traced=False)) as client:
+async def client() -> AsyncIterator[UpstreamClient]:
+    async with aclosing(UpstreamClient(traced=False)) as client:
         yield client
 
 
 OK = b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{"ok":true}'
 
 
-async def test_a_kept_connection_carries_the_next_request(client: ServiceClient) -> None:
+async def test_a_kept_connection_carries_the_next_request(client: UpstreamClient) -> None:
     async with serving(OK) as (script, origin):
         first = await client.request(origin, "GET", "/a", {}, timeout=5)
         second = await client.request(origin, "GET", "/b", {}, timeout=5)
@@ -130,7 +125,7 @@ async def test_a_kept_connection_carries_the_next_request(client: ServiceClient)
 
 
 async def test_the_request_goes_out_byte_for_byte_under_the_services_prefix(
-    client: ServiceClient,
+    client: UpstreamClient,
 ) -> None:
     async with serving(OK) as (script, origin):
         prefixed = Origin(origin.host, origin.port, prefix="/directory")
@@ -151,7 +146,7 @@ async def test_the_request_goes_out_byte_for_byte_under_the_services_prefix(
 
 
 async def test_headers_come_back_as_received_repeats_and_order_kept(
-    client: ServiceClient,
+    client: UpstreamClient,
 ) -> None:
     answer = (
         b"HTTP/1.1 201 Created\r\nSet-Cookie: a=1\r\nX-Note: Kept\r\nset-cookie: b=2\r\n"
@@ -170,7 +165,7 @@ async def test_headers_come_back_as_received_repeats_and_order_kept(
     assert got.content == b""
 
 
-async def test_a_chunked_answer_arrives_whole(client: ServiceClient) -> None:
+async def test_a_chunked_answer_arrives_whole(client: UpstreamClient) -> None:
     answer = (
         b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
         b"5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n"
@@ -182,7 +177,7 @@ async def test_a_chunked_answer_arrives_whole(client: ServiceClient) -> None:
 
 
 async def test_an_answer_without_a_length_runs_until_the_connection_closes(
-    client: ServiceClient,
+    client: UpstreamClient,
 ) -> None:
     async with scripted(
         once_then_close(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nall of it")
@@ -193,7 +188,7 @@ async def test_an_answer_without_a_length_runs_until_the_connection_closes(
 
 
 async def test_an_answer_to_head_has_no_body_whatever_its_length_says(
-    client: ServiceClient,
+    client: UpstreamClient,
 ) -> None:
     head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n"
     async with serving(head) as (_, origin):
@@ -203,7 +198,7 @@ async def test_an_answer_to_head_has_no_body_whatever_its_length_says(
     assert after.status_code == 200
 
 
-async def test_no_content_and_not_modified_have_no_body(client: ServiceClient) -> None:
+async def test_no_content_and_not_modified_have_no_body(client: UpstreamClient) -> None:
     async with serving(
         b"HTTP/1.1 204 No Content\r\n\r\n", b"HTTP/1.1 304 Not Modified\r\netag: x\r\n\r\n"
     ) as (script, origin):
@@ -213,7 +208,7 @@ async def test_no_content_and_not_modified_have_no_body(client: ServiceClient) -
     assert script.connections == 1
 
 
-async def test_an_interim_answer_is_passed_over_for_the_real_one(client: ServiceClient) -> None:
+async def test_an_interim_answer_is_passed_over_for_the_real_one(client: UpstreamClient) -> None:
     async with serving(b"HTTP/1.1 100 Continue\r\n\r\n" + OK) as (_, origin):
         got = await client.request(origin, "PUT", "/", {}, b"{}", timeout=5)
     assert (got.status_code, got.json()) == (200, {"ok": True})
@@ -221,7 +216,7 @@ async def test_an_interim_answer_is_passed_over_for_the_real_one(client: Service
 
 
 async def test_a_service_that_says_close_gets_a_new_connection_next_time(
-    client: ServiceClient,
+    client: UpstreamClient,
 ) -> None:
     closing = b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok"
     async with serving(closing) as (script, origin):
@@ -231,7 +226,7 @@ async def test_a_service_that_says_close_gets_a_new_connection_next_time(
 
 
 async def test_a_kept_connection_the_service_closed_is_not_used_again(
-    client: ServiceClient,
+    client: UpstreamClient,
 ) -> None:
     async with scripted(once_then_close(OK)) as (script, origin):
         await client.request(origin, "GET", "/", {}, timeout=5)
@@ -243,7 +238,7 @@ async def test_a_kept_connection_the_service_closed_is_not_used_again(
 
 async def test_a_connection_unused_for_a_while_is_retired() -> None:
     async with (
-        aclosing(ServiceClient(traced=False, idle_seconds=0.1)) as client,
+        aclosing(UpstreamClient(traced=False, idle_seconds=0.1)) as client,
         serving(OK) as (script, origin),
     ):
         await client.request(origin, "GET", "/", {}, timeout=5)
@@ -252,7 +247,7 @@ async def test_a_connection_unused_for_a_while_is_retired() -> None:
     assert script.connections == 2
 
 
-async def test_a_close_before_any_answer_is_unreachable(client: ServiceClient) -> None:
+async def test_a_close_before_any_answer_is_unreachable(client: UpstreamClient) -> None:
     async def handle(
         _s: Scripted, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int
     ) -> None:
@@ -263,7 +258,7 @@ async def test_a_close_before_any_answer_is_unreachable(client: ServiceClient) -
             await client.request(origin, "POST", "/", {}, b"{}", timeout=5)
 
 
-async def test_an_answer_cut_off_is_a_bad_answer(client: ServiceClient) -> None:
+async def test_an_answer_cut_off_is_a_bad_answer(client: UpstreamClient) -> None:
     async with scripted(
         once_then_close(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b")
     ) as (_, origin):
@@ -272,7 +267,7 @@ async def test_an_answer_cut_off_is_a_bad_answer(client: ServiceClient) -> None:
 
 
 async def test_garbage_is_a_bad_answer_and_the_next_request_still_works(
-    client: ServiceClient,
+    client: UpstreamClient,
 ) -> None:
     async with serving(b"SMTP ready\r\n\r\n", OK) as (script, origin):
         with pytest.raises(BadAnswer, match="malformed"):
@@ -281,7 +276,7 @@ async def test_garbage_is_a_bad_answer_and_the_next_request_still_works(
     assert script.connections == 2
 
 
-async def test_bytes_after_an_answer_never_reach_the_next_caller(client: ServiceClient) -> None:
+async def test_bytes_after_an_answer_never_reach_the_next_caller(client: UpstreamClient) -> None:
     extra = OK + b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n"
     async with serving(extra, OK) as (script, origin):
         first, second = await get_twice(client, origin)
@@ -289,7 +284,7 @@ async def test_bytes_after_an_answer_never_reach_the_next_caller(client: Service
     assert script.connections == 2
 
 
-async def test_switching_protocols_is_refused(client: ServiceClient) -> None:
+async def test_switching_protocols_is_refused(client: UpstreamClient) -> None:
     upgrade = (
         b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n"
     )
@@ -299,7 +294,7 @@ async def test_switching_protocols_is_refused(client: ServiceClient) -> None:
 
 
 async def test_a_silent_service_times_out_and_its_connection_is_dropped(
-    client: ServiceClient,
+    client: UpstreamClient,
 ) -> None:
     async def handle(
         _s: Scripted, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int
@@ -320,7 +315,7 @@ async def test_a_silent_service_times_out_and_its_connection_is_dropped(
     assert script.connections == 2
 
 
-async def test_nobody_listening_is_unreachable(client: ServiceClient) -> None:
+async def test_nobody_listening_is_unreachable(client: UpstreamClient) -> None:
     async with serving(OK) as (_, origin):
         pass  # closed again: the port is free
     with pytest.raises(Unreachable, match="cannot connect"):
@@ -338,7 +333,7 @@ async def test_no_more_connections_than_allowed_and_every_caller_answered() -> N
             await writer.drain()
 
     async with (
-        aclosing(ServiceClient(traced=False, per_origin=2)) as client,
+        aclosing(UpstreamClient(traced=False, per_origin=2)) as client,
         scripted(handle) as (script, origin),
     ):
         answers = await asyncio.gather(
@@ -360,7 +355,7 @@ async def test_a_caller_that_gives_up_frees_its_place() -> None:
             await writer.drain()
 
     async with (
-        aclosing(ServiceClient(traced=False, per_origin=1)) as client,
+        aclosing(UpstreamClient(traced=False, per_origin=1)) as client,
         scripted(handle) as (script, origin),
     ):
         stuck = asyncio.create_task(client.request(origin, "GET", "/", {}, timeout=30))
@@ -374,7 +369,7 @@ async def test_a_caller_that_gives_up_frees_its_place() -> None:
 
 
 async def test_a_line_break_in_a_header_is_refused_before_anything_is_sent(
-    client: ServiceClient,
+    client: UpstreamClient,
 ) -> None:
     async with serving(OK) as (script, origin):
         with pytest.raises(ValueError, match="line break"):
@@ -397,7 +392,7 @@ async def test_each_call_is_a_client_span_carrying_the_trace_on(
     spans: InMemorySpanExporter,
 ) -> None:
     failing = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n"
-    async with aclosing(ServiceClient()) as client, serving(failing) as (script, origin):
+    async with aclosing(UpstreamClient()) as client, serving(failing) as (script, origin):
         with tracer.start_as_current_span("the member's request") as outer:
             got = await client.request(origin, "GET", "/profiles?q=a", {}, timeout=5)
     assert got.status_code == 503

@@ -13,8 +13,8 @@ from support import served
 
 from devstack.postgres import free_port
 from services.chassis.problems import PROBLEM_JSON, Problem
-from services.gateway.service_client import ServiceClient
-from services.gateway.upstreams import CircuitBreaker, Upstream, send
+from services.gateway.upstream.client import UpstreamClient
+from services.gateway.upstream.resilience import CircuitBreaker, Upstream, send
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ async def _flaky(method: str) -> tuple[int, int | str]:
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        async with aclosing(ServiceClient()) as client:
+        async with aclosing(UpstreamClient()) as client:
             upstream = Upstream("x", f"http://127.0.0.1:{port}", retries=2)
             try:
                 response = await send(client, upstream, method, "/things", content=b"{}")

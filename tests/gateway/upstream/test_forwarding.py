@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from support import served
 
-from services.gateway.upstreams import Upstream
+from services.gateway.upstream.resilience import Upstream
 
 
 @pytest.fixture

@@ -179,6 +179,28 @@ async def test_a_photo_too_large_is_refused_with_a_clear_error(stack) -> None:
         assert "Select a photo" in empty.text
 
 
+async def test_the_photo_limit_is_the_directorys_own(stack) -> None:
+    """The pages state and check the limit the directory's vocabularies give, not a copy."""
+    member = await published_member(stack, unique("Photographer"))
+    settings = stack.runtime("directory").settings
+    saved = settings.photo_max_bytes
+    settings.photo_max_bytes = 100 * 1024
+    try:
+        async with await browser_as(stack, member) as client:
+            form = await client.get("/profile/photo")
+            assert "WebP image smaller than 100 KB." in form.text
+            big = b"\x89PNG\r\n\x1a\n" + b"\x00" * (120 * 1024)
+            refused = await client.post(
+                "/profile/photo",
+                data={"csrf_token": csrf_of(form)},
+                files={"photo": ("big.png", big, "image/png")},
+            )
+            assert refused.status_code == 400
+            assert "The selected file must be smaller than 100 KB" in refused.text
+    finally:
+        settings.photo_max_bytes = saved
+
+
 async def test_directory_pages_ask_visitors_to_sign_in(stack) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10, headers=PAGE) as client:
         for path in ("/directory", "/profile", "/contact-requests"):

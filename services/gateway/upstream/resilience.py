@@ -4,7 +4,7 @@ Both the API forwarding and the web pages call services through `send`, so a slo
 service fails fast in both: the caller gets 504 (too slow) or 503 with `Retry-After`
 (unreachable, or its circuit is open) and every other service keeps serving.
 
-The HTTP itself is `service_client.ServiceClient`'s (kept-alive HTTP/1.1 over httptools).
+The HTTP itself is `client.UpstreamClient`'s (kept-alive HTTP/1.1 over httptools).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from services.chassis.problems import Problem
-from services.gateway.service_client import Answer, BadAnswer, Origin, ServiceClient, Unreachable
+from services.gateway.upstream.client import UpstreamClient
+from services.gateway.upstream.connections import Answer, BadAnswer, Origin, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ Query = str | Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
 
 
 async def send(
-    client: ServiceClient,
+    client: UpstreamClient,
     upstream: Upstream,
     method: str,
     path: str,
@@ -164,7 +165,7 @@ async def send(
 
 
 async def _send_with_retries(
-    client: ServiceClient,
+    client: UpstreamClient,
     upstream: Upstream,
     method: str,
     target: str,

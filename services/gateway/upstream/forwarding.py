@@ -10,7 +10,6 @@ telemetry names the spans `/api/{service}/{path:path}` and the OpenAPI merge kno
 
 from __future__ import annotations
 
-import math
 import re
 
 from fastapi import APIRouter, Request, Response
@@ -18,9 +17,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.chassis.problems import Problem, render_problem
 from services.chassis.tokens import InvalidToken, Principal, TokenVerifier
-from services.gateway.rate_limits import RateLimits
-from services.gateway.service_client import Answer
-from services.gateway.upstreams import Upstream, send
+from services.gateway.rate_limits import limit_member
+from services.gateway.upstream.connections import Answer
+from services.gateway.upstream.resilience import Upstream, send
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded; the
 # client's own forwarding claims are replaced by what the gateway saw.
@@ -73,20 +72,6 @@ async def verify_if_present(request: Request) -> Principal | None:
         ) from exc
     request.state.principal = principal
     return principal
-
-
-def limit_member(request: Request, principal: Principal) -> None:
-    """429 with Retry-After once this member has used up their requests for now."""
-    limits: RateLimits = request.app.state.rate_limits
-    wait = limits.per_member.take(principal.subject)
-    if wait > 0:
-        raise Problem(
-            429,
-            "Too many requests",
-            "Slow down and try again shortly.",
-            "rate-limited",
-            headers={"Retry-After": str(max(1, math.ceil(wait)))},
-        )
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
