@@ -12,7 +12,7 @@ The events on `directory.*` topics are internal (Convene services only). Other d
 (issue 9) read `public.directory.organisation.v1` and `public.directory.profile.v1`. A public
 profile event carries only what the member chose to share with `departments` (a visibility
 level above `members`, off by default), built by the same projection as the internal events
-(services/directory/profile_events.py) with a narrower field list.
+(services/directory/events.py) with a narrower field list.
 """
 
 from __future__ import annotations

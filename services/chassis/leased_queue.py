@@ -160,7 +160,7 @@ class LeasedQueue(ABC, Generic[Job, Stats]):
     async def claim(self, conn: AsyncConnection, limit: int) -> Sequence[Job]:
         """Lease up to `limit` due jobs in `conn`'s transaction; returns them in `id` order."""
         if self.claim_statement is None:
-            raise NotImplementedError(f"{type(self).__name__} has no claim statement")
+            raise TypeError(f"{type(self).__name__} sets no claim_statement and overrides no claim")
         parameters = {
             **self.claim_parameters(),
             "limit": limit,
@@ -186,7 +186,7 @@ class LeasedQueue(ABC, Generic[Job, Stats]):
 
     async def work_one(self, job: Job) -> bool:
         """Work one claimed job and record its outcome; True when it is done."""
-        raise NotImplementedError(f"{type(self).__name__} works whole batches")
+        raise TypeError(f"{type(self).__name__} overrides neither work nor work_one")
 
     async def release(self, conn: AsyncConnection, jobs: Sequence[Job]) -> None:
         """Give back jobs claimed but not tried. By default their leases simply run out."""

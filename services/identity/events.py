@@ -8,6 +8,7 @@ Handlers publish what these return, in their unit of work.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from contracts.events.identity import (
@@ -78,23 +79,21 @@ def member_left_cohort(member_id: UUID, cohort: Cohort) -> MemberLeftCohortV1:
 # -- cohorts (each with its public twin) ---------------------------------------------------
 
 
+def _cohort_fields(cohort: Cohort) -> dict[str, Any]:
+    return {
+        "cohort_id": cohort.id,
+        "name": cohort.name,
+        "year": cohort.year,
+        "starts_on": cohort.starts_on,
+        "ends_on": cohort.ends_on,
+    }
+
+
 def cohort_created(cohort: Cohort) -> tuple[CohortCreatedV1, PublicCohortCreatedV1]:
-    created = CohortCreatedV1(
-        cohort_id=cohort.id,
-        name=cohort.name,
-        year=cohort.year,
-        starts_on=cohort.starts_on,
-        ends_on=cohort.ends_on,
-    )
+    created = CohortCreatedV1(**_cohort_fields(cohort))
     return created, PublicCohortCreatedV1.twin_of(created)
 
 
 def cohort_updated(cohort: Cohort) -> tuple[CohortUpdatedV1, PublicCohortUpdatedV1]:
-    updated = CohortUpdatedV1(
-        cohort_id=cohort.id,
-        name=cohort.name,
-        year=cohort.year,
-        starts_on=cohort.starts_on,
-        ends_on=cohort.ends_on,
-    )
+    updated = CohortUpdatedV1(**_cohort_fields(cohort))
     return updated, PublicCohortUpdatedV1.twin_of(updated)

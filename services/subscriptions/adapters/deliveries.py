@@ -11,14 +11,12 @@ services/subscriptions/entrypoints/worker.py.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.subscriptions.adapters.orm import Delivery, DeliveryAttempt, PublicEvent
 
@@ -92,8 +90,6 @@ _RECORD_COLUMNS = (
     "id", "endpoint_id", "event_id", "event_type", "attempt", "status", "latency", "error",
     "state", "first", "next",
 )  # fmt: skip
-#: Outcomes written by one statement at most.
-_RECORD_BATCH = 200
 #: Connections the dispatcher's deliveries use at once (the chassis pool holds 10).
 DATABASE_SLOTS = 6
 
@@ -131,53 +127,8 @@ async def prune_deliveries(conn: AsyncConnection, before: datetime) -> int:
     return int(events.rowcount) + int(attempts.rowcount)
 
 
-class OutcomeRecorder:
-    """Writes attempts' outcomes in batches: one statement and one commit for all that finished
-    while the previous batch was being written (group commit).
-
-    A lone outcome is written at once; under load, each batch holds the outcomes that arrived
-    during one round trip, so the database work per delivery falls as deliveries rise. One
-    batch is written at a time, so recording holds at most one connection.
-    """
-
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], database: asyncio.Semaphore
-    ) -> None:
-        self.sessions = sessions
-        self._database = database
-        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def record(self, outcome: dict[str, Any]) -> None:
-        """Returns once `outcome` (the columns of `_RECORD`) is committed; raises if it failed."""
-        written = asyncio.get_running_loop().create_future()
-        self._waiting.append((outcome, written))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all())
-        await written
-
-    async def _write_all(self) -> None:
-        while self._waiting:
-            batch = self._waiting[:_RECORD_BATCH]
-            del self._waiting[:_RECORD_BATCH]
-            try:
-                async with self._database, self.sessions() as session:
-                    await session.execute(
-                        _RECORD,
-                        {c: [outcome[c] for outcome, _ in batch] for c in _RECORD_COLUMNS},
-                    )
-                    await session.commit()
-            except Exception as exc:
-                for _, written in batch:
-                    if not written.done():
-                        written.set_exception(exc)
-            else:
-                for _, written in batch:
-                    if not written.done():
-                        written.set_result(None)
-
-    async def close(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+async def record_outcomes(session: AsyncSession, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Write attempts' outcomes (each the columns of `_RECORD`) in one statement."""
+    await session.execute(
+        _RECORD, {c: [outcome[c] for outcome in outcomes] for c in _RECORD_COLUMNS}
+    )

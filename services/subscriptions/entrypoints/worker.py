@@ -15,6 +15,7 @@ once more, after whatever has gone since.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -31,10 +32,10 @@ from services.chassis.leased_queue import LeasedQueue, RetryPolicy
 from services.chassis.runtime import ServiceRuntime
 from services.subscriptions.adapters.deliveries import (
     DATABASE_SLOTS,
-    OutcomeRecorder,
     claim_deliveries,
     drop_delivery,
     prune_deliveries,
+    record_outcomes,
 )
 from services.subscriptions.adapters.webhook_client import DELIVERY_ERRORS, webhook_client
 from services.subscriptions.adapters.webhook_targets import TargetPolicy
@@ -193,3 +194,57 @@ def webhook_dispatcher(runtime: ServiceRuntime) -> WebhookDispatcher:
     return WebhookDispatcher(
         runtime.engine, runtime.sessions, runtime.settings_as(SubscriptionsSettings)
     )
+
+
+#: Outcomes written by one statement at most.
+OUTCOME_BATCH = 200
+
+
+class OutcomeRecorder:
+    """Writes attempts' outcomes in batches: one statement and one commit for all that finished
+    while the previous batch was being written (group commit). The dispatcher's own boundary:
+    an outcome is committed here, never by the adapters below it.
+
+    A lone outcome is written at once; under load, each batch holds the outcomes that arrived
+    during one round trip, so the database work per delivery falls as deliveries rise. One
+    batch is written at a time, so recording holds at most one connection.
+    """
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], database: asyncio.Semaphore
+    ) -> None:
+        self.sessions = sessions
+        self._database = database
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, outcome: dict[str, Any]) -> None:
+        """Returns once `outcome` is committed; raises if its write failed."""
+        written = asyncio.get_running_loop().create_future()
+        self._waiting.append((outcome, written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+        await written
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch = self._waiting[:OUTCOME_BATCH]
+            del self._waiting[:OUTCOME_BATCH]
+            try:
+                async with self._database, self.sessions() as session:
+                    await record_outcomes(session, [outcome for outcome, _ in batch])
+                    await session.commit()
+            except Exception as exc:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_exception(exc)
+            else:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_result(None)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.subscriptions.adapters.deliveries import OutcomeRecorder
+from services.subscriptions.entrypoints.worker import OutcomeRecorder
 
 
 class FakeSession:
