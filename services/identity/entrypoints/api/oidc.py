@@ -25,7 +25,7 @@ from services.identity.handlers import sign_in
 #: Holds the random value that ties a pending sign-in to the browser that started it.
 BROWSER_COOKIE = "convene_oidc"
 BROWSER_COOKIE_PATH = "/api/identity/oidc"
-#: The gateway's web session cookie (services/gateway/web/session_cookies.py): the access token itself.
+#: The gateway's web session cookie (gateway web/session_cookies.py): the access token itself.
 SESSION_COOKIE = "convene_session"
 #: Longer values are not a code or state any provider issues.
 MAX_PARAM_LENGTH = 4096
