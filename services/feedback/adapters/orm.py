@@ -1,8 +1,9 @@
 """Feedback's tables; only this service reads or writes them.
 
 Anonymity is a property of the schema: responses, statements, votes and group placements are
-keyed by a per-campaign pseudonym (see `domain.model.pseudonym`) and carry no member id and no
-timestamps (a time would let anyone with request logs match a row to a person). Only an
+keyed by a per-campaign pseudonym (see `domain.model.pseudonym`) and carry no member id, no
+serial number and no time finer than a day (a time or an order would let anyone with request
+logs match a row to a person). Only an
 attributed campaign's response row names its member. The one table naming members,
 `member_salts`, holds random salts: useless without the service key, and deleted on erasure.
 """
@@ -18,7 +19,6 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
-    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -123,8 +123,9 @@ class Statement(Base):
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    #: Order of submission, used instead of a timestamp (see the module docstring).
-    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
+    #: A random ordering key, drawn once (not the order of submission, which would line
+    #: statements up with request logs); lists and page cursors follow it.
+    seq: Mapped[int] = mapped_column(BigInteger)
     campaign_id: Mapped[UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(String(400))
     normalised_text: Mapped[str] = mapped_column(String(400))
@@ -133,6 +134,7 @@ class Statement(Base):
     status: Mapped[str] = mapped_column(String(20))
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
     moderated_by: Mapped[str | None] = mapped_column(String(100))
+    #: The day only (midnight UTC), like every time near a participant's row.
     moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -28,6 +28,13 @@ class RecordCohortJoined:
 
 
 @dataclass(frozen=True)
+class SaltMember:
+    """Give a member the random salt their pseudonyms are derived from (if they have none)."""
+
+    member_id: UUID
+
+
+@dataclass(frozen=True)
 class RecordCohortLeft:
     member_id: UUID
     cohort_id: UUID

@@ -10,7 +10,8 @@ from sqlalchemy import func, select, union
 from services.chassis.database import UnitOfWork
 from services.feedback import events
 from services.feedback.adapters.orm import Campaign, Response, StatementVote
-from services.feedback.adapters.pseudonyms import Pseudonyms
+from services.feedback.adapters.pseudonyms import Pseudonyms, create_missing_salts
+from services.feedback.adapters.row_order import rewrite_in_content_order
 from services.feedback.domain import commands
 from services.feedback.domain.errors import CampaignClosed, CampaignNotFound, InvalidCampaign
 from services.feedback.domain.model import CampaignStatus
@@ -54,6 +55,8 @@ async def create_campaign(command: commands.CreateCampaign, uow: UnitOfWork) -> 
 
 async def _open(uow: UnitOfWork, campaign: Campaign, moment: datetime) -> None:
     campaign.status, campaign.opened_at = CampaignStatus.OPEN.value, moment
+    # The audience's salts, here rather than with anyone's first answer (adapters.pseudonyms).
+    await create_missing_salts(uow.session)
     for event in events.campaign_opened(campaign):
         await uow.publish(event)
 
@@ -122,3 +125,5 @@ async def _close(
     for event in events.campaign_closed(campaign, closed_at=moment, respondents=respondents or 0):
         await uow.publish(event)
     await publish_campaign_report(campaign, uow, pseudonyms=pseudonyms, final=True)
+    # Closed, nothing more arrives: from now on no row's xmin or place on disk follows arrival.
+    await rewrite_in_content_order(uow.session, campaign.id)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.chassis.database import UnitOfWork
+from services.feedback.adapters import pseudonyms
 from services.feedback.adapters.orm import (
     GroupPlacement,
     Member,
@@ -22,6 +23,9 @@ from services.feedback.domain import commands
 
 
 async def _ensure_member(uow: UnitOfWork, member_id: UUID, *, active: bool | None) -> None:
+    # The salt is born here, with the projection, so that it never shares a transaction with
+    # the member's first answer, vote or statement.
+    await pseudonyms.create_salt(uow.session, member_id)
     statement = insert(Member).values(member_id=member_id, active=bool(active))
     if active is None:
         statement = statement.on_conflict_do_nothing(index_elements=[Member.member_id])
@@ -62,6 +66,13 @@ async def record_cohort_left(command: commands.RecordCohortLeft, uow: UnitOfWork
             MemberCohort.cohort_id == command.cohort_id,
         )
     )
+
+
+async def salt_member(command: commands.SaltMember, uow: UnitOfWork) -> None:
+    """Create the member's salt if they have none, in a unit of work of its own that commits
+    before any write of theirs begins (see `adapters.pseudonyms`). Idempotent."""
+    if not await pseudonyms.has_salt(uow.session, command.member_id):
+        await pseudonyms.create_salt(uow.session, command.member_id)
 
 
 async def record_member_profile(command: commands.RecordMemberProfile, uow: UnitOfWork) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from datetime import UTC, datetime
 from uuid import UUID
@@ -32,19 +33,32 @@ def normalise_statement(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().rstrip(".!?").lower()
 
 
+#: Statement ordering keys are drawn from 1 .. 10**18 - 1 (at most 18 digits, as page cursors).
+ORDER_KEYS = 10**18 - 1
+
+
+def moderation_day(moment: datetime) -> datetime:
+    """Midnight UTC of the day: a moderation time to the second would date the statement's
+    submission closely enough to match against request logs."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def new_statement(
     campaign_id: UUID, text: str, *, author: str | None, approved_by: str | None
 ) -> Statement:
     """A statement row: pending moderation, or approved at once when `approved_by` is given."""
     return Statement(
         id=uuid.uuid4(),
+        # Random, not the order of submission: an order would line statements up with the
+        # request logs of who posted when.
+        seq=secrets.randbelow(ORDER_KEYS) + 1,
         campaign_id=campaign_id,
         text=re.sub(r"\s+", " ", text).strip(),
         normalised_text=normalise_statement(text),
         author_pseudonym=author,
         status=StatementStatus.APPROVED if approved_by else StatementStatus.PENDING,
         moderated_by=approved_by,
-        moderated_at=datetime.now(UTC) if approved_by else None,
+        moderated_at=moderation_day(datetime.now(UTC)) if approved_by else None,
     )
 
 
@@ -107,7 +121,8 @@ async def moderate_statement(command: commands.ModerateStatement, uow: UnitOfWor
         raise StatementNotFound()
     statement.status = StatementStatus.APPROVED if command.approve else StatementStatus.REJECTED
     statement.rejection_reason = None if command.approve else command.reason
-    statement.moderated_by, statement.moderated_at = command.actor, datetime.now(UTC)
+    statement.moderated_by = command.actor
+    statement.moderated_at = moderation_day(datetime.now(UTC))
     return statement
 
 

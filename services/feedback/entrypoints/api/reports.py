@@ -109,15 +109,14 @@ async def my_group(
     campaign_id: UUID, uow: UnitOfWorkDep, member: Participant, ids: PseudonymsDep
 ) -> MyGroupRead:
     report = await readable_report(uow, campaign_id, member)
-    name = await ids.of(uow, member_id_of(member), campaign_id)
-    placement = await uow.session.get(GroupPlacement, (campaign_id, name))
+    name = await ids.find(uow, member_id_of(member), campaign_id)
+    placement = await uow.session.get(GroupPlacement, (campaign_id, name)) if name else None
     document = CampaignReportPublishedV1.model_validate(report.document)
     group = next(
         (g for g in document.groups if placement and g.label == placement.group_label), None
     )
     if group is None:
         raise as_problem(NotPlaced())
-    await uow.commit()
     return MyGroupRead(
         campaign_id=campaign_id,
         label=group.label,

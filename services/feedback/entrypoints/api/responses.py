@@ -12,7 +12,11 @@ from services.chassis.runtime import UnitOfWorkDep
 from services.feedback import views
 from services.feedback.adapters import orm
 from services.feedback.domain import commands
-from services.feedback.entrypoints.api.dependencies import Participant, PseudonymsDep
+from services.feedback.entrypoints.api.dependencies import (
+    Participant,
+    PseudonymsDep,
+    SaltedParticipant,
+)
 from services.feedback.entrypoints.api.problems import run
 from services.feedback.handlers import responses
 from services.feedback.schemas import ResponseRead, ResponseWrite
@@ -38,7 +42,7 @@ async def put_response(
     campaign_id: UUID,
     body: ResponseWrite,
     uow: UnitOfWorkDep,
-    member: Participant,
+    member: SaltedParticipant,
     ids: PseudonymsDep,
     http_response: Response,
 ) -> ResponseRead:

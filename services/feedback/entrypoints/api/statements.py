@@ -15,9 +15,10 @@ from services.feedback import views
 from services.feedback.domain import commands
 from services.feedback.domain.model import StatementStatus, Vote
 from services.feedback.entrypoints.api.dependencies import (
-    Participant,
     ProgrammeAdmin,
     PseudonymsDep,
+    SaltedParticipant,
+    SaltedPrincipal,
     SettingsDep,
     is_admin,
     visible_campaign,
@@ -54,7 +55,7 @@ async def create_statement(
     campaign_id: UUID,
     body: StatementCreate,
     uow: UnitOfWorkDep,
-    principal: CurrentPrincipal,
+    principal: SaltedPrincipal,
     ids: PseudonymsDep,
     settings: SettingsDep,
 ) -> StatementRead:
@@ -105,7 +106,7 @@ async def list_statements(
             for s, count in admin_rows
         ]
     else:
-        name = await ids.of(uow, member_id_of(principal), campaign.id)
+        name = await ids.find(uow, member_id_of(principal), campaign.id)
         member_rows = await views.statements_for_member(
             uow.session, campaign.id, name, after=after, limit=limit
         )
@@ -116,7 +117,6 @@ async def list_statements(
             )
             for s, v in member_rows
         ]
-        await uow.commit()  # the member's salt, if this was their first visit
     more = len(items) > limit
     return Page[StatementRead](
         items=items[:limit], next_cursor=str(seqs[limit - 1]) if more else None
@@ -161,7 +161,7 @@ async def cast_vote(
     statement_id: UUID,
     body: VoteCreate,
     uow: UnitOfWorkDep,
-    member: Participant,
+    member: SaltedParticipant,
     ids: PseudonymsDep,
 ) -> VoteRead:
     await run(
