@@ -55,8 +55,6 @@ async def create_campaign(command: commands.CreateCampaign, uow: UnitOfWork) -> 
 
 async def _open(uow: UnitOfWork, campaign: Campaign, moment: datetime) -> None:
     campaign.status, campaign.opened_at = CampaignStatus.OPEN.value, moment
-    # The audience's salts, here rather than with anyone's first answer (adapters.pseudonyms).
-    await create_missing_salts(uow.session)
     for event in events.campaign_opened(campaign):
         await uow.publish(event)
 
@@ -74,6 +72,10 @@ async def open_due_campaigns(command: commands.OpenDueCampaigns, uow: UnitOfWork
     ).all()
     for campaign in due:
         await _open(uow, campaign, command.now)
+    if due:
+        # The audience's salts, in the clock's transaction, which writes nothing a participant
+        # wrote (not in a creating request's: its seed statements would share the xmin).
+        await create_missing_salts(uow.session)
     return len(due)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
 import pytest
 from feedback_support import Leader, close_and_wait, create_campaign, leaders
+from support import eventually
 
 from services.feedback.domain.model import pseudonym
 
@@ -252,3 +254,46 @@ async def test_no_span_or_log_record_around_an_answer_carries_the_member_id(
         assert all(leader.member_id not in s for s in seen), span.name
     for record in caplog.records:
         assert leader.member_id not in record.getMessage(), record.name
+
+
+async def test_a_member_without_a_salt_gets_one_apart_from_their_answer(
+    stack, client, admin, database
+) -> None:
+    # Members feedback knew before salts came with the projection have none: simulate two.
+    early, late = await leaders(stack, 2)
+    await database.execute(
+        "DELETE FROM member_salts WHERE member_id::text = ANY($1)",
+        [early.member_id, late.member_id],
+    )
+    now = datetime.now(UTC)
+    scheduled = await create_campaign(
+        client, admin, opens_at=(now + timedelta(seconds=1)).isoformat()
+    )
+    cid = uuid.UUID(scheduled["id"])
+
+    async def opened() -> bool:
+        status = await database.fetchval("SELECT status FROM campaigns WHERE id = $1", cid)
+        return status == "open"
+
+    await eventually(opened, timeout=30)
+    # The clock salted the audience in its own transaction, the one that opened the campaign.
+    opening = await database.fetchval("SELECT xmin FROM campaigns WHERE id = $1", cid)
+    salted = await database.fetch(
+        "SELECT member_id::text AS m FROM member_salts WHERE xmin = $1", opening
+    )
+    assert {early.member_id, late.member_id} <= {r["m"] for r in salted}
+    # And a member the clock has not salted gets theirs from the route, committed before the
+    # answer's transaction: the two never share a transaction id.
+    await database.execute("DELETE FROM member_salts WHERE member_id::text = $1", late.member_id)
+    answered = await client.put(
+        f"/api/feedback/campaigns/{cid}/response",
+        json={"answers": {"support": 2}},
+        headers=late.headers,
+    )
+    assert answered.status_code == 201, answered.text
+    joined = await database.fetch(
+        "SELECT s.member_id FROM member_salts s JOIN responses r ON r.xmin = s.xmin "
+        "WHERE r.campaign_id = $1",
+        cid,
+    )
+    assert joined == []

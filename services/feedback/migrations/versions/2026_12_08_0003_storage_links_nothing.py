@@ -5,10 +5,11 @@ vote or statement, so the two rows shared a transaction id (`xmin`); statements 
 order of submission (an identity column) and moderation times to the microsecond; responses
 and votes lay on disk in the order they arrived. This revision:
 
-- gives every member of the projection a salt, and rewrites every salt, so that no salt shares
-  a transaction with anything a participant wrote;
 - rewrites responses, votes and group placements in a random order (each table copied and put
-  back shuffled), so neither their transaction ids nor their physical order follow arrival;
+  back shuffled), so neither their transaction ids nor their physical order follow arrival,
+  and no salt shares a transaction with them any more. Salts themselves are left alone (one
+  written here would share this transaction with every rewritten row); members without one
+  get it from the projection, the opening of a campaign, or their first write's route;
 - turns `statements.seq` into a random ordering key (no longer an identity column) and cuts
   `moderated_at` to the day.
 
@@ -30,11 +31,6 @@ depends_on: str | Sequence[str] | None = None
 
 #: Written out whole, each table by name (no SQL is put together from strings).
 _UPGRADE = [
-    # 32 bytes from PostgreSQL's strong random source (gen_random_uuid uses pg_strong_random).
-    "INSERT INTO member_salts (member_id, salt) "
-    "SELECT member_id, uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) "
-    "FROM members ON CONFLICT (member_id) DO NOTHING",
-    "UPDATE member_salts SET salt = salt",
     "CREATE TEMPORARY TABLE shuffled_responses AS SELECT * FROM responses",
     "DELETE FROM responses",
     "INSERT INTO responses SELECT * FROM shuffled_responses ORDER BY random()",
