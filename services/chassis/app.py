@@ -61,5 +61,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     if definition.extend_app is not None:
         extension = definition.extend_app(app, runtime)
     if telemetry_enabled():
-        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+        FastAPIInstrumentor.instrument_app(
+            app, excluded_urls="healthz,readyz", server_request_hook=definition.server_span_hook
+        )
     return app

@@ -18,6 +18,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Span
 
 log = logging.getLogger(__name__)
 
@@ -84,3 +85,15 @@ def setup_telemetry(service_name: str) -> None:
 
     # Puts trace and span ids into every log record, so logs and traces join up.
     LoggingInstrumentor().instrument(set_logging_format=False)
+
+
+#: What a server span records about the caller (stable and older semantic conventions).
+CALLER_ATTRIBUTES = ("client.address", "client.port", "user_agent.original", "http.user_agent")
+
+
+def blank_caller(span: Span) -> None:
+    """Blank what the server span says about who is calling (a span cannot drop an attribute),
+    keeping the request itself: method, route, status, timing, trace."""
+    if span.is_recording():
+        for attribute in CALLER_ATTRIBUTES:
+            span.set_attribute(attribute, "")

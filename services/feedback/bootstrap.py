@@ -11,6 +11,7 @@ from services.chassis.config import load_settings
 from services.chassis.runtime import ServiceDefinition
 from services.feedback.config import FeedbackSettings
 from services.feedback.entrypoints.api import ROUTERS
+from services.feedback.entrypoints.api.spans import blank_participants
 from services.feedback.entrypoints.consumers import EVENT_HANDLERS
 from services.feedback.entrypoints.worker import campaign_clock
 
@@ -25,6 +26,7 @@ SERVICE = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     handlers=EVENT_HANDLERS,
     workers=[campaign_clock],
+    server_span_hook=blank_participants,
 )
 
 

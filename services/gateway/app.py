@@ -27,7 +27,7 @@ from services.gateway.edge import EdgeMiddleware
 from services.gateway.openapi import MergedOpenApi
 from services.gateway.pages import ROUTERS
 from services.gateway.rate_limits import RateLimits, TokenBuckets
-from services.gateway.telemetry import span_details_for
+from services.gateway.telemetry import blank_participants, span_details_for
 from services.gateway.upstream.client import UpstreamClient
 from services.gateway.upstream.forwarding import ApiFastPath
 from services.gateway.upstream.forwarding import router as forwarding_router
@@ -167,5 +167,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             OpenTelemetryMiddleware,
             excluded_urls="healthz,readyz,assets",
             default_span_details=span_details_for(set(app.state.upstreams)),
+            server_request_hook=blank_participants,
         )
     return app

@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 from feedback_support import Leader, close_and_wait, create_campaign, leaders
+from opentelemetry.trace import SpanKind
 from support import eventually
 
 from services.feedback.domain.model import pseudonym
@@ -252,6 +253,19 @@ async def test_no_span_or_log_record_around_an_answer_carries_the_member_id(
         for event in span.events:
             seen += [event.name, *(f"{k}={v}" for k, v in (event.attributes or {}).items())]
         assert all(leader.member_id not in s for s in seen), span.name
+    # Nor who was calling in any other form: the server spans of these requests, the gateway's
+    # and feedback's, keep the route and status but not the caller's address or user agent.
+    served = [
+        s
+        for s in recorded
+        if s.kind == SpanKind.SERVER and cid in str((s.attributes or {}).get("url.path", ""))
+    ]
+    assert len(served) == 2 * len(calls), "a gateway span and a feedback span for each"
+    for span in served:
+        attributes = span.attributes or {}
+        assert attributes.get("http.response.status_code") in (200, 201)
+        for caller in ("client.address", "client.port", "user_agent.original"):
+            assert attributes.get(caller) in (None, ""), (span.name, caller)
     for record in caplog.records:
         assert leader.member_id not in record.getMessage(), record.name
 
