@@ -173,6 +173,13 @@ async def test_no_serial_number_or_time_of_day_dates_a_participant_row(
         [*WRITTEN, "group_placements", "member_salts"],
     )
     assert serial == [], "a serial column numbers rows in the order people wrote them"
+    # The one identifier a participant's row has, a statement's id, is random (version 4), not
+    # a time-ordered kind (versions 1, 6, 7) that would date it.
+    ids = await database.fetch(
+        "SELECT id FROM statements WHERE campaign_id = $1", uuid.UUID(scene.campaign_id)
+    )
+    assert ids
+    assert {r["id"].version for r in ids} == {4}
     times = await database.fetch(
         "SELECT table_name, column_name FROM information_schema.columns "
         "WHERE table_schema = 'public' AND table_name = ANY($1) AND data_type LIKE 'timestamp%'",
