@@ -35,8 +35,11 @@ COHORTS = [
     (uuid.uuid4(), "Cohort 2026"),
     (uuid.uuid4(), "Cohort 2027"),
 ]
-# Six in 2025, four in 2026, two in 2027: 2026 and 2027 must never be shown on their own.
+# Six respondents in 2025, four in 2026, two in 2027: 2026 and 2027 must never be shown on
+# their own. Four more members of 2025 who do not answer make it a cohort of ten (2k) at the
+# close, large enough to be a breakdown value; 2026 and 2027 are too small to be one at all.
 MEMBER_COHORTS = [COHORTS[0]] * 6 + [COHORTS[1]] * 4 + [COHORTS[2]] * 2
+SILENT_COHORTS = [COHORTS[0]] * 4
 
 
 @pytest.fixture
@@ -66,7 +69,7 @@ def answers_for(i: int) -> dict:
 async def test_twelve_leaders_respond_and_vote_and_the_report_matches_the_matrix(
     stack, client, admin
 ) -> None:
-    people = await leaders(stack, 12, cohorts=MEMBER_COHORTS)
+    people = (await leaders(stack, 16, cohorts=MEMBER_COHORTS + SILENT_COHORTS))[:12]
     campaign = await create_campaign(client, admin, statements=SEEDS)
     assert campaign["status"] == "open"
     cid = campaign["id"]
@@ -169,12 +172,13 @@ async def test_twelve_leaders_respond_and_vote_and_the_report_matches_the_matrix
     assert by_cohort, report["breakdowns"]
     for table in by_cohort:
         assert all(cell["respondents"] >= 5 for cell in table["cells"])
-        assert {c["value"] for c in table["cells"]} <= {"Cohort 2025"}
+        assert {c["value"] for c in table["cells"]} <= {"Cohort 2025", "Not known"}
     participation = next(b for b in by_cohort if b["question_id"] is None)
+    # The small cohorts' six respondents are in no cohort for the report.
     assert participation["cells"] == [
-        {"value": "Cohort 2025", "respondents": 6, "mean": None, "shares": None}
+        {"value": "Cohort 2025", "respondents": 6, "mean": None, "shares": None},
+        {"value": "Not known", "respondents": 6, "mean": None, "shares": None},
     ]
-    assert participation["withheld"] is True
 
     html = await client.get(f"/api/feedback/campaigns/{cid}/report.html", headers=people[1].headers)
     assert html.status_code == 200
