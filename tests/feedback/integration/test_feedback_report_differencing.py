@@ -79,25 +79,27 @@ async def answer(client, person, cid: str, answers: dict) -> None:  # type: igno
     assert put.status_code == 201, put.text
 
 
-async def republish(client, admin, cid: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    """What an admin gets from trying to publish again after the close: a plain new version,
-    then a "correction" (any reason will do); the versions it obtained."""
-    got = []
-    plain = await client.post(f"/api/feedback/campaigns/{cid}/report", headers=admin)
-    if plain.status_code == 201:
-        got.append(plain.json())
-    else:
-        assert plain.status_code == 409, plain.text
-        assert plain.json()["type"].endswith("/report-is-final")
-    corrected = await client.post(
-        f"/api/feedback/campaigns/{cid}/report", json={"reason": "Typo in the title"}, headers=admin
-    )
-    if corrected.status_code == 201:
-        got.append(corrected.json())
-        assert corrected.json()["correction"]["of_version"] >= 1
-    else:
-        assert corrected.status_code == 409, corrected.text
-    return got
+async def republish(client, admin, cid: str) -> list[httpx.Response]:  # type: ignore[no-untyped-def]
+    """What an admin tries after the close: a plain new version, then a "correction" (any
+    reason will do). The answers, whatever they are."""
+    url = f"/api/feedback/campaigns/{cid}/report"
+    return [
+        await client.post(url, headers=admin),
+        await client.post(url, json={"reason": "Typo in the title"}, headers=admin),
+    ]
+
+
+def obtained(answers: list[httpx.Response]) -> list[dict]:
+    return [a.json() for a in answers if a.status_code == 201]
+
+
+def refused_or_corrections(answers: list[httpx.Response]) -> None:
+    """After the close: a plain version is refused naming the rule; a correction says so."""
+    plain, correction = answers
+    assert plain.status_code == 409, plain.text
+    assert plain.json()["type"].endswith("/report-is-final")
+    assert correction.status_code == 201, correction.text
+    assert correction.json()["correction"] == {"of_version": 1, "reason": "Typo in the title"}
 
 
 async def cohort_campaign(stack, client, admin, target_rating: int):  # type: ignore[no-untyped-def]
@@ -135,11 +137,12 @@ async def test_an_admin_moving_the_target_out_of_a_cohort_learns_nothing(
         return n == 0
 
     await eventually(left, timeout=30)
-    versions = [final, *await republish(client, admin, cid)]
+    answers = await republish(client, admin, cid)
     latest = (await client.get(f"/api/feedback/campaigns/{cid}/report", headers=admin)).json()
-    versions.append(latest)
+    versions = [final, *obtained(answers), latest]
     assert differences(versions) == []
     assert all(rating_cells(v) == rating_cells(final) for v in versions)
+    refused_or_corrections(answers)
 
 
 async def test_an_admin_erasing_the_target_learns_nothing(stack, client, admin) -> None:
@@ -157,42 +160,40 @@ async def test_an_admin_erasing_the_target_learns_nothing(stack, client, admin) 
         return n == 0
 
     await eventually(erased, timeout=30)
-    versions = [final, *await republish(client, admin, cid)]
+    answers = await republish(client, admin, cid)
+    versions = [final, *obtained(answers)]
     assert differences(versions) == []
     assert all(rating_cells(v) == rating_cells(final) for v in versions)
+    refused_or_corrections(answers)
 
 
-async def interim_scenario(stack, client, admin) -> tuple[str, list[dict]]:  # type: ignore[no-untyped-def]
+async def interim_scenario(stack, client, admin) -> tuple[str, list[dict], list[httpx.Response]]:  # type: ignore[no-untyped-def]
     """An admin publishing interim reports around each new response, then the close; the
-    target answers last. Returns the campaign and every version the admin obtained."""
+    target answers last. Returns the campaign, every version the admin obtained, and the
+    answers to the publications after one new response (to check how they were refused)."""
     people = await leaders(stack, 11)
     *first, target = people
     campaign = await create_campaign(client, admin)
     cid = campaign["id"]
     url = f"/api/feedback/campaigns/{cid}/report"
-    obtained = []
+    got: list[dict] = []
     for i, person in enumerate(first[:5]):
         await answer(client, person, cid, {"support": 2 + i % 2, "barriers": ["rules"]})
+    tries = []
     v1 = await client.post(url, headers=admin)
     assert v1.status_code == 201, v1.text
-    obtained.append(v1.json())
-    # One more response, then publish again: refused, nothing published.
+    got.append(v1.json())
+    # One more response, then publish again (the attack: subtract v1 from it).
     await answer(client, first[5], cid, {"support": 4, "barriers": ["time"]})
-    again = await client.post(url, headers=admin)
-    assert again.status_code == 409, again.text
-    assert again.headers["content-type"].startswith("application/problem+json")
-    assert again.json()["type"].endswith("/too-few-new-respondents")
-    assert (await client.get(url, headers=admin)).json()["version"] == 1
-    # k new since v1: published, but `barriers` moved by 2 people only, so it is hidden.
+    tries.append(await client.post(url, headers=admin))
+    got += obtained(tries[-1:])
+    # k new since the last version: publish again.
     for person in first[6:]:
         await answer(client, person, cid, {"support": 3})
-    v2 = await client.post(url, headers=admin)
-    assert v2.status_code == 201, v2.text
-    obtained.append(v2.json())
-    barriers = next(q for q in v2.json()["questions"] if q["question_id"] == "barriers")
-    assert barriers["withheld"] is True
-    assert barriers["distribution"] is None
-    # The target answers; the campaign closes: one new person since v2.
+    v = await client.post(url, headers=admin)
+    assert v.status_code == 201, v.text
+    got.append(v.json())
+    # The target answers; the campaign closes: one new person since the last version.
     await answer(client, target, cid, {"support": 5, "barriers": ["funding"]})
     closing = await client.post(f"/api/feedback/campaigns/{cid}/close", headers=admin)
     assert closing.status_code == 202, closing.text
@@ -201,14 +202,23 @@ async def interim_scenario(stack, client, admin) -> tuple[str, list[dict]]:  # t
         report = (await client.get(url, headers=admin)).json()
         return report if report["final"] else None
 
-    obtained.append(await eventually(final, timeout=30))
-    return cid, obtained
+    got.append(await eventually(final, timeout=30))
+    return cid, got, tries
 
 
 async def test_interim_reports_cannot_be_subtracted_by_the_admin(stack, client, admin) -> None:
-    cid, versions = await interim_scenario(stack, client, admin)
-    assert [v["version"] for v in versions] == [1, 2, 3]
+    cid, versions, tries = await interim_scenario(stack, client, admin)
     assert differences(versions) == []
+    # One new response: refused, naming the rule, and nothing published.
+    [again] = tries
+    assert again.status_code == 409, again.text
+    assert again.headers["content-type"].startswith("application/problem+json")
+    assert again.json()["type"].endswith("/too-few-new-respondents")
+    assert [v["version"] for v in versions] == [1, 2, 3]
+    # With k new: published, but `barriers` moved by 2 people only, so it is hidden.
+    barriers = next(q for q in versions[1]["questions"] if q["question_id"] == "barriers")
+    assert barriers["withheld"] is True
+    assert barriers["distribution"] is None
     final = versions[-1]
     support = next(q for q in final["questions"] if q["question_id"] == "support")
     assert support["withheld"] is True, "the final moved by one person from v2"
@@ -223,11 +233,11 @@ async def test_interim_reports_cannot_be_subtracted_by_the_admin(stack, client, 
 async def test_a_department_reading_report_events_cannot_subtract_them(
     stack, client, admin
 ) -> None:
-    cid, _ = await interim_scenario(stack, client, admin)
+    cid, _, _ = await interim_scenario(stack, client, admin)
     events = await feedback_events(stack, cid, want=5, topic=PUBLIC_CAMPAIGN_TOPIC)
     reports = [e.data for e in events if e.type == "feedback.campaign.report_published.v1"]
-    assert [r["version"] for r in reports] == [1, 2, 3]
     assert differences(reports) == []
+    assert [r["version"] for r in reports] == [1, 2, 3]
     # No cell hidden in one version is shown in a later one.
     for earlier, later in combinations(reports, 2):
         for q_before, q_after in zip(earlier["questions"], later["questions"], strict=True):
@@ -272,9 +282,6 @@ async def test_a_small_audience_gets_headline_figures_only(stack, client, admin)
     small = (uuid.uuid4(), f"Small {uuid.uuid4().hex[:6]}")
     people = await leaders(stack, 9, cohorts=[small] * 9)
     campaign = await create_campaign(client, admin, audience="cohort", cohort_id=str(small[0]))
-    rules = campaign["reporting"]
-    assert (rules["k"], rules["minimum_audience"], rules["minimum_cohort"]) == (5, 10, 10)
-    assert "final report" in rules["summary"]
     cid = campaign["id"]
     for i, person in enumerate(people):
         await answer(client, person, cid, {"support": 1 + i % 5, "priority": "pay"})
@@ -282,3 +289,11 @@ async def test_a_small_audience_gets_headline_figures_only(stack, client, admin)
     assert final["figures"]["respondents"] == 9
     assert final["breakdowns"] == []
     assert next(q for q in final["questions"] if q["question_id"] == "support")["mean"] == 2.78
+    # The admin was told when creating it (and is told on every read).
+    for shown in (
+        campaign,
+        (await client.get(f"/api/feedback/campaigns/{cid}", headers=admin)).json(),
+    ):
+        rules = shown["reporting"]
+        assert (rules["k"], rules["minimum_audience"], rules["minimum_cohort"]) == (5, 10, 10)
+        assert "at least 10 members are in the audience" in rules["summary"]
