@@ -269,3 +269,57 @@ async def test_follow_ups_close_the_loop_for_the_audience(stack, client, admin) 
     # Too few took part to place anyone in a group: nobody is told a group.
     none = await client.get(f"/api/feedback/campaigns/{cid}/my-group", headers=people[0].headers)
     assert none.status_code == 404
+
+
+async def test_a_correction_withdraws_a_statement_and_keeps_every_figure(
+    stack, client, admin
+) -> None:
+    people = await leaders(stack, 6)
+    campaign = await create_campaign(client, admin, statements=SEEDS[:2])
+    cid = campaign["id"]
+    listed = await client.get(
+        f"/api/feedback/campaigns/{cid}/statements", headers=people[0].headers
+    )
+    ids = {s["text"]: s["id"] for s in listed.json()["items"]}
+    for leader in people:
+        for text_, vote in zip(SEEDS[:2], (A, D), strict=True):
+            cast = await client.post(
+                f"/api/feedback/campaigns/{cid}/statements/{ids[text_]}/votes",
+                json={"vote": vote},
+                headers=leader.headers,
+            )
+            assert cast.status_code == 201, cast.text
+    final = await close_and_wait(client, admin, cid)
+    assert {s["text"] for s in final["consensus"]} == set(SEEDS[:2])
+    corrected = await client.post(
+        f"/api/feedback/campaigns/{cid}/report",
+        json={
+            "reason": "A statement was approved by mistake",
+            "withdraw_statements": [ids[SEEDS[0]]],
+        },
+        headers=admin,
+    )
+    assert corrected.status_code == 201, corrected.text
+    doc = corrected.json()
+    assert doc["version"] == final["version"] + 1
+    assert doc["final"] is True
+    assert doc["correction"] == {
+        "of_version": final["version"],
+        "reason": "A statement was approved by mistake",
+    }
+    assert SEEDS[0] not in str(doc)
+    withdrawn = next(s for s in doc["consensus"] if s["statement_id"] == ids[SEEDS[0]])
+    assert withdrawn["text"] == "Statement withdrawn by moderation"
+    # Only wording moved: every figure is the final report's.
+    assert doc["figures"] == final["figures"]
+    assert [(s["votes"], s["agree_rate"]) for s in doc["consensus"]] == [
+        (s["votes"], s["agree_rate"]) for s in final["consensus"]
+    ]
+    # Every form says it is a correction, and shows the withdrawn text nowhere.
+    base = f"/api/feedback/campaigns/{cid}"
+    html = (await client.get(f"{base}/report.html", headers=people[0].headers)).text
+    csv_text = (await client.get(f"{base}/report.csv", headers=admin)).text
+    pdf = pdf_text((await client.get(f"{base}/report.pdf", headers=admin)).content)
+    for body in (html, csv_text, pdf):
+        assert "Correction of version" in body or "correction," in body
+        assert SEEDS[0] not in body
