@@ -133,6 +133,11 @@ class BreakdownV1(_Part):
     cells: list[BreakdownCellV1]
 
 
+class ReportCorrectionV1(_Part):
+    of_version: int = Field(ge=1, description="The version this one corrects.")
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class PublicCampaignOpenedV1(_PublicCampaignEvent):
     """A campaign opened: its title, question, who it asks and when it closes.
 
@@ -190,6 +195,11 @@ class CampaignReportPublishedV1(_PublicCampaignEvent):
     divisive: list[StatementResultV1]
     groups: list[OpinionGroupV1]
     breakdowns: list[BreakdownV1]
+    correction: ReportCorrectionV1 | None = Field(
+        default=None,
+        description="Set when this version corrects the final report: only wording changed, "
+        "every figure is the final report's.",
+    )
 
 
 class CampaignFollowUpPostedV1(_PublicCampaignEvent):

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from services.feedback.domain.model import (
+    K_ANONYMITY,
     MAX_FREE_TEXT,
     MAX_STATEMENT,
     Anonymity,
@@ -25,6 +26,7 @@ from services.feedback.domain.model import (
     StatementStatus,
     Vote,
 )
+from services.feedback.domain.report_versions import MINIMUM_AUDIENCE, MINIMUM_COHORT
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Option = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -107,6 +109,41 @@ class CampaignCreate(_Strict):
         return self
 
 
+class ReportingRulesRead(BaseModel):
+    """What the reports of a campaign may show, so an admin knows before the campaign opens."""
+
+    k: int = Field(description="No figure describes fewer people than this.")
+    minimum_audience: int = Field(
+        description="An audience smaller than this at the close gets headline figures only."
+    )
+    minimum_cohort: int = Field(
+        description="A cohort is a breakdown value only with at least this many members at close."
+    )
+    interim_new_respondents: int = Field(
+        description="An interim report needs this many new respondents since the last version."
+    )
+    summary: str
+
+    @classmethod
+    def current(cls) -> ReportingRulesRead:
+        k, audience, cohort = K_ANONYMITY, MINIMUM_AUDIENCE, MINIMUM_COHORT
+        return cls(
+            k=k,
+            minimum_audience=audience,
+            minimum_cohort=cohort,
+            interim_new_respondents=k,
+            summary=(
+                f"Reports never show a figure about fewer than {k} people. Breakdowns by "
+                f"sector, region and cohort appear only in the final report, only if at least "
+                f"{audience} members are in the audience when the campaign closes, and a cohort "
+                f"is shown only if it has at least {cohort} members then. An interim report can "
+                f"be published only after at least {k} more people have taken part since the "
+                "last one, and anything hidden in one version stays hidden in later ones. Once "
+                "the campaign closes its final report can be corrected in wording only."
+            ),
+        )
+
+
 class CampaignRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -124,6 +161,7 @@ class CampaignRead(BaseModel):
     opened_at: datetime | None
     closed_at: datetime | None
     questions: list[QuestionRead]
+    reporting: ReportingRulesRead = Field(default_factory=ReportingRulesRead.current)
 
     @classmethod
     def of(cls, campaign: Any) -> CampaignRead:
@@ -196,6 +234,19 @@ class VoteCreate(_Strict):
 class VoteRead(BaseModel):
     statement_id: UUID
     vote: Vote
+
+
+class ReportCorrectionCreate(_Strict):
+    """A correction of a closed campaign's final report: wording only, figures never move."""
+
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+    ] = Field(description="Why the report is corrected; shown on the corrected version.")
+    withdraw_statements: list[UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Statements approved by mistake: their text is no longer shown.",
+    )
 
 
 class FollowUpCreate(_Strict):

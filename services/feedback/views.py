@@ -198,3 +198,19 @@ async def follow_ups(session: AsyncSession, campaign_id: UUID) -> list[FollowUp]
             )
         ).all()
     )
+
+
+async def audience_size(session: AsyncSession, campaign: Campaign) -> int:
+    """How many active members are in the campaign's audience now."""
+    query = select(func.count()).select_from(Member).where(Member.active)
+    if campaign.audience_kind == AudienceKind.COHORT:
+        query = query.where(
+            Member.member_id.in_(
+                select(MemberCohort.member_id).where(
+                    MemberCohort.cohort_id == campaign.audience_cohort_id
+                )
+            )
+        )
+    elif campaign.audience_kind == AudienceKind.SECTORS:
+        query = query.where(Member.sector.in_(list(campaign.audience_sectors or ())))
+    return int(await session.scalar(query) or 0)

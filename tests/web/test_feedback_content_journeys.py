@@ -301,6 +301,8 @@ def admin_journey(browser: Browser, stack, token: str, reviewer: str) -> None:  
     browser.visit("/feedback")
     browser.press("Create a campaign")
     assert browser.heading == "Create a campaign"
+    # What reports will show, before anything is asked (the feedback service's rules).
+    assert "at least 10 members are in the audience" in browser.text
     browser.check("campaign-new")
     browser.press("Create and open campaign")
     assert "Enter a title" in browser.text
@@ -335,10 +337,24 @@ def admin_journey(browser: Browser, stack, token: str, reviewer: str) -> None:  
     browser.press("Post follow-up")
     assert "Publish a report before posting a follow-up" in browser.text
     browser.follow("Back")
+    campaign_path = browser.path
+    # Nobody has answered yet: an interim report needs 5 new respondents, and the page says so.
     browser.press("Publish the report now")
     assert browser.heading == title
-    assert "Interim report" in browser.text
-    assert "The report has been published" in browser.text
+    assert "An interim report needs at least 5 new respondents" in browser.text
+    browser.check("report-refused")
+    browser.press("Close the campaign")
+    assert "The campaign is closed" in browser.text
+    browser.check("campaign-closed")
+    # The final report follows within seconds (the campaign clock).
+    deadline = time.monotonic() + 30
+    while True:
+        browser.visit(f"{campaign_path}/report")
+        if "Final report" in browser.text or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert browser.heading == title
+    assert "Final report" in browser.text
     browser.check("report")
     browser.follow("Back")
     browser.follow("Post a follow-up (you said, we did)")
@@ -347,9 +363,6 @@ def admin_journey(browser: Browser, stack, token: str, reviewer: str) -> None:  
     browser.press("Post follow-up")
     assert "You said, we did" in browser.text
     assert "We funded a data academy." in browser.text
-    browser.press("Close the campaign")
-    assert "The campaign is closed" in browser.text
-    browser.check("campaign-closed")
 
     # An item, written, sent for review, approved by someone else, published.
     browser.visit("/content/curation")

@@ -164,6 +164,9 @@ class Report(Base):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: The `CampaignReportPublishedV1` document, exactly as published.
     document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    #: Cells the version rules hid in this version (names never published): later versions
+    #: keep them hidden. Aggregate keys only, nothing about any one respondent.
+    hidden_cells: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     html: Mapped[str] = mapped_column(Text)
     csv: Mapped[str] = mapped_column(Text)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)

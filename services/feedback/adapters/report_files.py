@@ -71,6 +71,10 @@ def render_csv(report: CampaignReportPublishedV1) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
+    if report.correction:
+        writer.writerow(
+            ["correction", report.correction.reason, "", "of_version", report.correction.of_version]
+        )
     for name, value in report.figures.model_dump().items():
         writer.writerow(["figures", name, "", "count", value])
     for q in report.questions:
@@ -157,6 +161,11 @@ def render_pdf(report: CampaignReportPublishedV1) -> bytes:
         f"{'Final' if report.final else 'Interim'} report, version {report.version}, "
         f"published {report.published_at:%d %B %Y %H:%M} UTC."
     )
+    if report.correction:
+        line(
+            f"Correction of version {report.correction.of_version}: {report.correction.reason}. "
+            "Only wording changed: every figure is the final report's."
+        )
     line(f"The question: {report.question}")
     line(f"No figure in this report describes fewer than {report.k} people.")
     heading("Headline figures")

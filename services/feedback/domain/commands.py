@@ -134,6 +134,17 @@ class PublishReport:
 
 
 @dataclass(frozen=True)
+class CorrectReport:
+    """A new version of a closed campaign's final report that changes wording only."""
+
+    campaign_id: UUID
+    actor: str
+    reason: str
+    #: Statements whose text the report stops showing (a moderation mistake); counts stay.
+    withdraw_statements: tuple[UUID, ...] = ()
+
+
+@dataclass(frozen=True)
 class PostFollowUp:
     campaign_id: UUID
     you_said: str

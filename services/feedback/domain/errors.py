@@ -71,3 +71,39 @@ class NotPlaced(FeedbackError):
             "Your votes do not place you in an opinion group: you may not have voted on enough "
             "statements, or no group was large enough to report."
         )
+
+
+class TooFewNewRespondents(FeedbackError):
+    """An interim report needs k new respondents since the last published version."""
+
+    def __init__(self, k: int, new: int) -> None:
+        super().__init__(
+            f"An interim report needs at least {k} new respondents since the last published "
+            f"version, so that no version differs from another by fewer than {k} people; "
+            f"there are {new}."
+        )
+
+
+class ReportIsFinal(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This campaign has closed and has its final report: a new version can only be a "
+            "correction (give a reason) whose published figures do not move."
+        )
+
+
+class CorrectionBeforeClose(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__("Only a closed campaign's final report can be corrected.")
+
+
+class CorrectionMovesFigures(FeedbackError):
+    def __init__(self) -> None:
+        super().__init__(
+            "A correction may change wording only: this one would change the final report's "
+            "published figures, which stay as they were at the close."
+        )
+
+
+class InvalidCorrection(FeedbackError):
+    """A correction naming something the final report does not show."""

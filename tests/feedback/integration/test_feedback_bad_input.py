@@ -7,8 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from feedback_support import campaign_body, close_and_wait, create_campaign, leaders
+from feedback_support import (
+    campaign_body,
+    close_and_wait,
+    create_campaign,
+    leaders,
+    publish_as_identity,
+)
 from sqlalchemy import text
+from support import eventually
+
+from contracts.events.identity import MemberErasedV1
 
 
 @pytest.fixture
@@ -170,3 +179,76 @@ async def test_bad_statements_and_votes_are_refused(stack, client, admin) -> Non
                 text("SELECT count(*) FROM votes WHERE campaign_id = :c"), {"c": uuid.UUID(cid)}
             )
         ).scalar_one() == 1
+
+
+async def test_reports_that_break_the_rules_are_refused_whole(stack, client, admin) -> None:
+    people = await leaders(stack, 12)
+    attributed = await create_campaign(
+        client, admin, anonymity="attributed", statements=["Budgets should be devolved"]
+    )
+    cid = attributed["id"]
+    url = f"/api/feedback/campaigns/{cid}/report"
+    # Too early: fewer than k people have taken part.
+    for person in people[:4]:
+        put = await client.put(
+            f"/api/feedback/campaigns/{cid}/response",
+            json={"answers": {"support": 3}},
+            headers=person.headers,
+        )
+        assert put.status_code == 201, put.text
+    body = problem(await client.post(url, headers=admin), 409, "too-few-new-respondents")
+    assert "at least 5 new respondents" in body["detail"]
+    # A correction of a report that is not final yet.
+    problem(
+        await client.post(url, json={"reason": "Wording"}, headers=admin),
+        409,
+        "correction-before-close",
+    )
+    assert await rows(stack, "reports", cid) == 0
+    for person in people[4:]:
+        put = await client.put(
+            f"/api/feedback/campaigns/{cid}/response",
+            json={"answers": {"support": 4}},
+            headers=person.headers,
+        )
+        assert put.status_code == 201, put.text
+    final = await close_and_wait(client, admin, cid)
+    assert final["version"] == 1
+    # Closed: one final report; a plain new version is refused.
+    problem(await client.post(url, headers=admin), 409, "report-is-final")
+    # Bad corrections: no reason, a statement the report does not show, unknown fields.
+    problem(await client.post(url, json={"reason": " "}, headers=admin), 422)
+    problem(await client.post(url, json={"reason": "x", "figures": {}}, headers=admin), 422)
+    problem(
+        await client.post(
+            url, json={"reason": "x", "withdraw_statements": [str(uuid.uuid4())]}, headers=admin
+        ),
+        422,
+        "invalid-correction",
+    )
+    # A correction whose figures would move: an attributed answer erased after the close.
+    await publish_as_identity(
+        stack,
+        MemberErasedV1(member_id=uuid.UUID(people[0].member_id), erased_at=datetime.now(UTC)),
+    )
+
+    async def erased() -> bool:
+        async with stack.runtime("feedback").engine.connect() as conn:
+            return (
+                await conn.execute(
+                    text("SELECT count(*) FROM responses WHERE member_id = :m"),
+                    {"m": uuid.UUID(people[0].member_id)},
+                )
+            ).scalar_one() == 0
+
+    await eventually(erased, timeout=30)
+    body = problem(
+        await client.post(url, json={"reason": "Wording"}, headers=admin),
+        409,
+        "correction-moves-figures",
+    )
+    assert "wording only" in body["detail"]
+    # Nothing partial: still the one final report, as published.
+    assert await rows(stack, "reports", cid) == 1
+    latest = (await client.get(url, headers=admin)).json()
+    assert latest == final

@@ -35,8 +35,11 @@ COHORTS = [
     (uuid.uuid4(), "Cohort 2026"),
     (uuid.uuid4(), "Cohort 2027"),
 ]
-# Six in 2025, four in 2026, two in 2027: 2026 and 2027 must never be shown on their own.
+# Six respondents in 2025, four in 2026, two in 2027: 2026 and 2027 must never be shown on
+# their own. Four more members of 2025 who do not answer make it a cohort of ten (2k) at the
+# close, large enough to be a breakdown value; 2026 and 2027 are too small to be one at all.
 MEMBER_COHORTS = [COHORTS[0]] * 6 + [COHORTS[1]] * 4 + [COHORTS[2]] * 2
+SILENT_COHORTS = [COHORTS[0]] * 4
 
 
 @pytest.fixture
@@ -66,7 +69,7 @@ def answers_for(i: int) -> dict:
 async def test_twelve_leaders_respond_and_vote_and_the_report_matches_the_matrix(
     stack, client, admin
 ) -> None:
-    people = await leaders(stack, 12, cohorts=MEMBER_COHORTS)
+    people = (await leaders(stack, 16, cohorts=MEMBER_COHORTS + SILENT_COHORTS))[:12]
     campaign = await create_campaign(client, admin, statements=SEEDS)
     assert campaign["status"] == "open"
     cid = campaign["id"]
@@ -173,12 +176,13 @@ async def test_twelve_leaders_respond_and_vote_and_the_report_matches_the_matrix
     assert by_cohort, report["breakdowns"]
     for table in by_cohort:
         assert all(cell["respondents"] >= 5 for cell in table["cells"])
-        assert {c["value"] for c in table["cells"]} <= {"Cohort 2025"}
+        assert {c["value"] for c in table["cells"]} <= {"Cohort 2025", "Not known"}
     participation = next(b for b in by_cohort if b["question_id"] is None)
+    # The small cohorts' six respondents are in no cohort for the report.
     assert participation["cells"] == [
-        {"value": "Cohort 2025", "respondents": 6, "mean": None, "shares": None}
+        {"value": "Cohort 2025", "respondents": 6, "mean": None, "shares": None},
+        {"value": "Not known", "respondents": 6, "mean": None, "shares": None},
     ]
-    assert participation["withheld"] is True
 
     html = await client.get(f"/api/feedback/campaigns/{cid}/report.html", headers=people[1].headers)
     assert html.status_code == 200
@@ -269,3 +273,57 @@ async def test_follow_ups_close_the_loop_for_the_audience(stack, client, admin) 
     # Too few took part to place anyone in a group: nobody is told a group.
     none = await client.get(f"/api/feedback/campaigns/{cid}/my-group", headers=people[0].headers)
     assert none.status_code == 404
+
+
+async def test_a_correction_withdraws_a_statement_and_keeps_every_figure(
+    stack, client, admin
+) -> None:
+    people = await leaders(stack, 6)
+    campaign = await create_campaign(client, admin, statements=SEEDS[:2])
+    cid = campaign["id"]
+    listed = await client.get(
+        f"/api/feedback/campaigns/{cid}/statements", headers=people[0].headers
+    )
+    ids = {s["text"]: s["id"] for s in listed.json()["items"]}
+    for leader in people:
+        for text_, vote in zip(SEEDS[:2], (A, D), strict=True):
+            cast = await client.post(
+                f"/api/feedback/campaigns/{cid}/statements/{ids[text_]}/votes",
+                json={"vote": vote},
+                headers=leader.headers,
+            )
+            assert cast.status_code == 201, cast.text
+    final = await close_and_wait(client, admin, cid)
+    assert {s["text"] for s in final["consensus"]} == set(SEEDS[:2])
+    corrected = await client.post(
+        f"/api/feedback/campaigns/{cid}/report",
+        json={
+            "reason": "A statement was approved by mistake",
+            "withdraw_statements": [ids[SEEDS[0]]],
+        },
+        headers=admin,
+    )
+    assert corrected.status_code == 201, corrected.text
+    doc = corrected.json()
+    assert doc["version"] == final["version"] + 1
+    assert doc["final"] is True
+    assert doc["correction"] == {
+        "of_version": final["version"],
+        "reason": "A statement was approved by mistake",
+    }
+    assert SEEDS[0] not in str(doc)
+    withdrawn = next(s for s in doc["consensus"] if s["statement_id"] == ids[SEEDS[0]])
+    assert withdrawn["text"] == "Statement withdrawn by moderation"
+    # Only wording moved: every figure is the final report's.
+    assert doc["figures"] == final["figures"]
+    assert [(s["votes"], s["agree_rate"]) for s in doc["consensus"]] == [
+        (s["votes"], s["agree_rate"]) for s in final["consensus"]
+    ]
+    # Every form says it is a correction, and shows the withdrawn text nowhere.
+    base = f"/api/feedback/campaigns/{cid}"
+    html = (await client.get(f"{base}/report.html", headers=people[0].headers)).text
+    csv_text = (await client.get(f"{base}/report.csv", headers=admin)).text
+    pdf = pdf_text((await client.get(f"{base}/report.pdf", headers=admin)).content)
+    for body in (html, csv_text, pdf):
+        assert "Correction of version" in body or "correction," in body
+        assert SEEDS[0] not in body

@@ -20,7 +20,7 @@ from services.feedback.entrypoints.api.dependencies import (
 )
 from services.feedback.entrypoints.api.problems import run
 from services.feedback.handlers import campaigns
-from services.feedback.schemas import CampaignCreate, CampaignRead
+from services.feedback.schemas import CampaignCreate, CampaignRead, ReportingRulesRead
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -74,6 +74,14 @@ async def list_campaigns(
     page = rows[:limit]
     next_cursor = Cursor(page[-1].created_at, page[-1].id).encode() if len(rows) > limit else None
     return Page[CampaignRead](items=[CampaignRead.of(c) for c in page], next_cursor=next_cursor)
+
+
+@router.get(
+    "/reporting-rules",
+    summary="What reports may show: k, audience and cohort minimums, interim rate limit",
+)
+async def reporting_rules(principal: CurrentPrincipal) -> ReportingRulesRead:
+    return ReportingRulesRead.current()
 
 
 @router.get("/{campaign_id}", summary="One campaign with its questions")

@@ -8,14 +8,19 @@ from services.feedback.domain.errors import (
     CampaignClosed,
     CampaignNotFound,
     CampaignNotOpen,
+    CorrectionBeforeClose,
+    CorrectionMovesFigures,
     DuplicateStatement,
     FeedbackError,
     InvalidAnswers,
     InvalidCampaign,
+    InvalidCorrection,
     NoReport,
     NotPlaced,
+    ReportIsFinal,
     StatementNotApproved,
     StatementNotFound,
+    TooFewNewRespondents,
     TooManyStatements,
 )
 
@@ -41,6 +46,15 @@ PROBLEMS = DomainProblems(
         DuplicateStatement: (409, "Duplicate statement", "duplicate-statement"),
         TooManyStatements: (429, "Too many statements", "too-many-statements"),
         InvalidCampaign: (422, "Invalid campaign", "invalid-campaign"),
+        TooFewNewRespondents: (409, "Too few new respondents", "too-few-new-respondents"),
+        ReportIsFinal: (409, "The final report is published", "report-is-final"),
+        CorrectionBeforeClose: (409, "Nothing to correct yet", "correction-before-close"),
+        CorrectionMovesFigures: (
+            409,
+            "A correction cannot move figures",
+            "correction-moves-figures",
+        ),
+        InvalidCorrection: (422, "Invalid correction", "invalid-correction"),
     },
 )
 as_problem = PROBLEMS.problem

@@ -24,7 +24,7 @@ from services.feedback.entrypoints.api.dependencies import (
 )
 from services.feedback.entrypoints.api.problems import as_problem, run
 from services.feedback.handlers import reports
-from services.feedback.schemas import MyGroupRead
+from services.feedback.schemas import MyGroupRead, ReportCorrectionCreate
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -32,16 +32,33 @@ router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 @router.post(
     "/{campaign_id}/report",
     status_code=status.HTTP_201_CREATED,
-    summary="Publish a report now (interim while open, final once closed)",
+    summary="Publish an interim report (k new respondents), or correct the final one's wording",
 )
 async def publish_report(
-    campaign_id: UUID, uow: UnitOfWorkDep, admin: ProgrammeAdmin, ids: PseudonymsDep
+    campaign_id: UUID,
+    uow: UnitOfWorkDep,
+    admin: ProgrammeAdmin,
+    ids: PseudonymsDep,
+    correction: ReportCorrectionCreate | None = None,
 ) -> CampaignReportPublishedV1:
-    document = await run(
-        reports.publish_report(
-            commands.PublishReport(campaign_id, admin.subject), uow, pseudonyms=ids
+    if correction is None:
+        document = await run(
+            reports.publish_report(
+                commands.PublishReport(campaign_id, admin.subject), uow, pseudonyms=ids
+            )
         )
-    )
+    else:
+        document = await run(
+            reports.correct_report(
+                commands.CorrectReport(
+                    campaign_id,
+                    admin.subject,
+                    correction.reason,
+                    tuple(correction.withdraw_statements),
+                ),
+                uow,
+            )
+        )
     await uow.commit()
     return document
 

@@ -27,12 +27,14 @@ KINDS = {
 
 @router.get("/new")
 async def new_campaign_page(request: Request, session: ProgrammeAdmin) -> Response:
-    return _new_campaign(request, session, {}, {})
+    return await _new_campaign(request, session, {}, {})
 
 
-def _new_campaign(
+async def _new_campaign(
     request: Request, session: WebSession, values: dict[str, str], errors: dict[str, str]
 ) -> Response:
+    # What reports will show comes from the feedback service (its rules, never copied here).
+    rules = await call_service(request, session, "feedback", "GET", "/campaigns/reporting-rules")
     return render(
         request,
         session,
@@ -43,6 +45,7 @@ def _new_campaign(
             "anchors": CREATE_ANCHORS,
             "slots": range(1, QUESTION_SLOTS + 1),
             "kinds": KINDS,
+            "reporting": rules.json() if rules.status_code == 200 else None,
         },
         status_code=400 if errors else 200,
     )
@@ -133,4 +136,4 @@ async def create_campaign(request: Request, session: ProgrammeAdmin) -> Response
             session.set_flash(f"Campaign {values['title'].strip()} is open")
             return redirect(request, f"/feedback/{answer.json()['id']}")
         errors["title"] = answer.json().get("detail") or "The campaign could not be created"
-    return _new_campaign(request, session, values, errors)
+    return await _new_campaign(request, session, values, errors)

@@ -42,7 +42,13 @@ async def publish(request: Request, session: ProgrammeAdmin, campaign_id: UUID) 
         if answer.status_code == 201:
             session.set_flash("The report has been published")
             return redirect(request, f"/feedback/{campaign_id}/report")
-        session.set_flash("The report could not be published yet")
+        # The service names the rule that refused it (e.g. too few new respondents).
+        detail = (
+            answer.json().get("detail")
+            if answer.headers.get("content-type", "").startswith("application/problem+json")
+            else None
+        )
+        session.set_flash(detail or "The report could not be published yet")
     return redirect(request, f"/feedback/{campaign_id}")
 
 
