@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from feedback_support import (
     campaign_body,
     close_and_wait,
@@ -18,17 +17,6 @@ from sqlalchemy import text
 from support import eventually
 
 from contracts.events.identity import MemberErasedV1
-
-
-@pytest.fixture
-async def client(stack):  # type: ignore[no-untyped-def]
-    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-async def admin(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"Authorization": f"Bearer {await stack.admin_token()}"}
 
 
 def problem(response: httpx.Response, status: int, code: str | None = None) -> dict:

@@ -48,11 +48,6 @@ async def client(stack):  # type: ignore[no-untyped-def]
         yield client
 
 
-@pytest.fixture
-async def admin(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"Authorization": f"Bearer {await stack.admin_token()}"}
-
-
 def answers_for(i: int) -> dict:
     return {
         "support": 2 + i % 3,

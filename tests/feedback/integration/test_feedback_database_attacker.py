@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import pytest
 from feedback_support import Leader, close_and_wait, create_campaign, leaders
 from opentelemetry.trace import SpanKind
@@ -25,17 +24,6 @@ TEST_KEY = b"tests-only-7Qm2vX9rLk4pW8sZ3nB6yT1cH5gJ0dFa"
 SEEDS = ["Leaders need more say over budgets", "Regulation is the main barrier"]
 #: The tables a participant's writes land in.
 WRITTEN = ("responses", "votes", "statements")
-
-
-@pytest.fixture
-async def client(stack):  # type: ignore[no-untyped-def]
-    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-async def admin(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"Authorization": f"Bearer {await stack.admin_token()}"}
 
 
 @pytest.fixture

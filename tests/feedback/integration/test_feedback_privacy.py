@@ -7,8 +7,6 @@ import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
-import pytest
 from feedback_support import (
     close_and_wait,
     create_campaign,
@@ -26,17 +24,6 @@ from services.feedback.domain.model import pseudonym
 from services.feedback.handlers import members
 
 TEST_KEY = b"tests-only-7Qm2vX9rLk4pW8sZ3nB6yT1cH5gJ0dFa"
-
-
-@pytest.fixture
-async def client(stack):  # type: ignore[no-untyped-def]
-    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-async def admin(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"Authorization": f"Bearer {await stack.admin_token()}"}
 
 
 async def every_row(stack) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]

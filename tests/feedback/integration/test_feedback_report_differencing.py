@@ -41,11 +41,6 @@ async def client(stack):  # type: ignore[no-untyped-def]
         yield client
 
 
-@pytest.fixture
-async def admin(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"Authorization": f"Bearer {await stack.admin_token()}"}
-
-
 def rating_cells(report: dict) -> dict[tuple[str, str], tuple[int, float]]:
     """Every published (people, mean rating) of the `support` question: overall and per cell."""
     cells: dict[tuple[str, str], tuple[int, float]] = {}
